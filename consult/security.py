@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import secrets
@@ -34,6 +35,18 @@ def tokens_equal(a: str, b: str) -> bool:
 def sign(secret_key: str, value: str) -> str:
     """Return an HMAC-SHA256 of value under the service's secret key."""
     return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def booking_token(secret_key: str, purpose: str, nonce: str, *parts: str) -> str:
+    """Derive a booking's link token (manage, join-member, join-lawyer) from its random nonce.
+
+    The nonce holds 256 random bits and the key is secret, so the token is as unguessable as a random
+    one; deriving it lets a later email (a reminder, a move) carry the link while the database keeps
+    only its SHA-256 hash.
+    """
+    message = ":".join((purpose, nonce, *parts))
+    digest = hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 async def hash_password(password: str) -> str:

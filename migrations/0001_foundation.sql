@@ -129,6 +129,9 @@ CREATE TABLE bookings (
     timezone text NOT NULL,
     consent_at timestamptz NOT NULL,
     consent_version text NOT NULL,
+    -- Random per booking; the manage and join links are HMACs of it under the secret key, so emails
+    -- written later (reminders, moves) can carry them while only their hashes are stored.
+    link_nonce text NOT NULL UNIQUE,
     manage_token_hash bytea NOT NULL UNIQUE,
     ical_uid text NOT NULL UNIQUE,
     ical_sequence integer NOT NULL DEFAULT 0,
@@ -168,6 +171,16 @@ CREATE TABLE booking_events (
     detail jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX booking_events_booking_idx ON booking_events (booking_id);
+
+-- Join links, one per participant and per version of the booking (ical_sequence): a moved booking's
+-- old links are still known, so the join page can say "moved" instead of "not found".
+CREATE TABLE join_links (
+    token_hash bytea PRIMARY KEY,
+    booking_id bigint NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+    role text NOT NULL CHECK (role IN ('member', 'lawyer')),
+    sequence integer NOT NULL,
+    UNIQUE (booking_id, role, sequence)
+);
 
 -- The transactional outbox: an email is a row written in the same transaction as its cause.
 CREATE TABLE outbox (

@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 
 from consult.app import create_app
 from consult.db import EmbeddedPostgres, migrate
-from consult.security import hash_password, hash_token, new_token
+from consult.security import booking_token, hash_password, hash_token, new_token
 from consult.settings import Settings, load_settings
 
 _counter = itertools.count()
@@ -163,9 +163,12 @@ def smtp() -> Iterator[SmtpServer]:
         server.stop()
 
 
+TEST_SECRET = "t" * 40
+
+
 def make_settings(**sections: dict[str, Any]) -> Settings:
     """Settings for tests: defaults, no outside environment, changes per section."""
-    environ = {"CONSULT_SERVER_BASE_URL": "http://127.0.0.1", "CONSULT_SECRET_KEY": "t" * 40}
+    environ = {"CONSULT_SERVER_BASE_URL": "http://127.0.0.1", "CONSULT_SECRET_KEY": TEST_SECRET}
     settings = load_settings(environ=environ)
     settings = settings.with_changes("server", workers=False, base_url="http://127.0.0.1")
     for section, values in sections.items():
@@ -269,13 +272,14 @@ class Factory:
         """Insert a booking; the returned dict carries its manage token in 'token'."""
         member = member or await self.user("member", password=None)
         start = start or (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-        token = new_token()
+        nonce = new_token()
+        token = booking_token(TEST_SECRET, "manage", nonce)
         row = await self.conn.fetchrow(
             """
             INSERT INTO bookings (lawyer_id, member_id, topic_id, status, starts_at, ends_at, blocked_until,
                 member_name, member_email, question, language, timezone, consent_at, consent_version,
-                manage_token_hash, ical_uid, hold_expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, 'Asia/Almaty', now(), 'test', $11, $12, $13)
+                manage_token_hash, ical_uid, hold_expires_at, link_nonce)
+            VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, 'Asia/Almaty', now(), 'test', $11, $12, $13, $14)
             RETURNING *
             """,
             lawyer["id"],
@@ -291,6 +295,7 @@ class Factory:
             hash_token(token),
             f"{new_token()}@consult",
             datetime.now(UTC) + timedelta(minutes=30) if status == "pending" else None,
+            nonce,
         )
         return {**dict(row), "token": token}
 
