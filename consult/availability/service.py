@@ -1,0 +1,219 @@
+"""Load lawyers' rules, holidays and live bookings, and ask the pure slot engine for bookable slots."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from consult.availability.slots import (
+    Busy,
+    DateException,
+    LawyerSlot,
+    Rules,
+    ServiceRules,
+    Slot,
+    WeeklyRange,
+    available_slots,
+    kz_holidays,
+    merge_lawyers,
+)
+from consult.settings import Settings
+
+LIVE = ("pending", "confirmed")
+
+LAWYERS_OF_TOPIC = """
+SELECT l.user_id AS id, l.timezone, l.slot_minutes, l.buffer_minutes, l.languages
+FROM lawyers l
+JOIN users u ON u.id = l.user_id AND u.active
+JOIN lawyer_topics lt ON lt.lawyer_id = l.user_id
+WHERE lt.topic_id = $1 AND ($2::bigint IS NULL OR l.user_id = $2)
+ORDER BY l.user_id
+"""
+
+WEEKLY = (
+    "SELECT lawyer_id, weekday, starts, ends FROM availability_weekly WHERE lawyer_id = ANY($1::bigint[])"
+)
+
+EXCEPTIONS = """
+SELECT lawyer_id, day, available, starts, ends FROM availability_exceptions
+WHERE lawyer_id = ANY($1::bigint[]) AND day BETWEEN $2 AND $3
+"""
+
+# A pending booking whose hold has lapsed frees its time at once, even before the expiry job runs.
+BUSY = """
+SELECT lawyer_id, starts_at, ends_at FROM bookings
+WHERE lawyer_id = ANY($1::bigint[]) AND starts_at < $3 AND blocked_until > $2
+  AND (status = 'confirmed' OR (status = 'pending' AND hold_expires_at > $4))
+ORDER BY lawyer_id, starts_at
+"""
+
+CLOSURES = "SELECT day FROM closures WHERE day BETWEEN $1 AND $2"
+
+# Work of the last 30 days and ahead: what "least loaded" means when the service picks a lawyer.
+RECENT_LOAD = """
+SELECT lawyer_id, count(*) AS n FROM bookings
+WHERE lawyer_id = ANY($1::bigint[]) AND status IN ('pending', 'confirmed', 'completed')
+  AND starts_at > $2::timestamptz - interval '30 days'
+GROUP BY lawyer_id
+"""
+
+
+@dataclass(frozen=True)
+class LawyerRules:
+    id: int
+    rules: Rules
+    languages: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=16)
+def _holidays_of(years: tuple[int, ...]) -> frozenset[date]:
+    return frozenset(kz_holidays(years))
+
+
+def service_rules(settings: Settings) -> ServiceRules:
+    booking = settings.booking
+    return ServiceRules(
+        min_notice=timedelta(minutes=booking.min_notice_minutes),
+        horizon=timedelta(days=booking.horizon_days),
+        daily_cap=booking.daily_cap or None,
+    )
+
+
+async def load_rules(
+    conn: asyncpg.Connection, topic_id: int, lawyer_id: int | None, first_day: date, last_day: date
+) -> list[LawyerRules]:
+    """Load the rules of the active lawyers of a topic (or one of them) for a range of dates."""
+    lawyers = await conn.fetch(LAWYERS_OF_TOPIC, topic_id, lawyer_id)
+    if not lawyers:
+        return []
+    ids = [r["id"] for r in lawyers]
+    weekly: dict[int, list[WeeklyRange]] = {i: [] for i in ids}
+    for r in await conn.fetch(WEEKLY, ids):
+        weekly[r["lawyer_id"]].append(WeeklyRange(r["weekday"], r["starts"], r["ends"]))
+    exceptions: dict[int, list[DateException]] = {i: [] for i in ids}
+    for r in await conn.fetch(EXCEPTIONS, ids, first_day, last_day):
+        exceptions[r["lawyer_id"]].append(DateException(r["day"], r["available"], r["starts"], r["ends"]))
+    return [
+        LawyerRules(
+            r["id"],
+            Rules(
+                r["timezone"], r["slot_minutes"], r["buffer_minutes"], weekly[r["id"]], exceptions[r["id"]]
+            ),
+            tuple(r["languages"]),
+        )
+        for r in lawyers
+    ]
+
+
+async def load_busy(
+    conn: asyncpg.Connection, lawyer_ids: Sequence[int], start: datetime, end: datetime, now: datetime
+) -> dict[int, list[Busy]]:
+    busy: dict[int, list[Busy]] = {i: [] for i in lawyer_ids}
+    for r in await conn.fetch(BUSY, list(lawyer_ids), start, end, now):
+        busy[r["lawyer_id"]].append(Busy(r["starts_at"], r["ends_at"]))
+    return busy
+
+
+async def slots_per_lawyer(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    lawyer_id: int | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> tuple[dict[int, list[Slot]], dict[int, int], list[LawyerRules]]:
+    """Return each lawyer's bookable slots in the window, their live-booking load, and their rules."""
+    # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
+    first_day = (window_start - timedelta(days=1)).date()
+    last_day = (window_end + timedelta(days=1)).date()
+    lawyers = await load_rules(conn, topic_id, lawyer_id, first_day, last_day)
+    if not lawyers:
+        return {}, {}, []
+    ids = [lr.id for lr in lawyers]
+    # Bookings around the window matter too: their buffers reach into it.
+    busy = await load_busy(conn, ids, window_start - timedelta(days=1), window_end + timedelta(days=1), now)
+    years = tuple(range(first_day.year, last_day.year + 1))
+    closed = {r["day"] for r in await conn.fetch(CLOSURES, first_day, last_day)}
+    days_off = set(_holidays_of(years)) | closed
+    rules_of_service = service_rules(settings)
+    per_lawyer: dict[int, list[Slot]] = {}
+    load: dict[int, int] = {}
+    for lr in lawyers:
+        zone = ZoneInfo(lr.rules.timezone)
+        booked = busy[lr.id]
+        counts = (
+            Counter(b.start.astimezone(zone).date() for b in booked) if rules_of_service.daily_cap else None
+        )
+        per_lawyer[lr.id] = available_slots(
+            lr.rules, booked, days_off, window_start, window_end, now, rules_of_service, counts
+        )
+        load[lr.id] = len(booked)
+    return per_lawyer, load, lawyers
+
+
+async def bookable_slots(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    lawyer_id: int | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> list[LawyerSlot]:
+    """Return (start, end, lawyer_id) for every bookable slot; 'any lawyer' merges the topic's lawyers."""
+    per_lawyer, load, _rules = await slots_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=lawyer_id,
+        window_start=window_start,
+        window_end=window_end,
+        now=now,
+    )
+    if lawyer_id is not None:
+        return [(s, e, lawyer_id) for s, e in per_lawyer.get(lawyer_id, [])]
+    return merge_lawyers(per_lawyer, load)
+
+
+async def free_lawyers_at(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    start: datetime,
+    now: datetime,
+    lawyer_id: int | None = None,
+    language: str | None = None,
+) -> list[tuple[int, datetime]]:
+    """Return (lawyer_id, end) of lawyers with a slot starting exactly at `start`, best choice first.
+
+    Preference: one who consults in the member's language, then the least loaded, then the lowest id,
+    so that work spreads fairly across the topic's lawyers.
+    """
+    per_lawyer, _load, lawyers = await slots_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=lawyer_id,
+        window_start=start,
+        window_end=start + timedelta(seconds=1),
+        now=now,
+    )
+    languages = {lr.id: lr.languages for lr in lawyers}
+    load = {lid: 0 for lid in per_lawyer}
+    for r in await conn.fetch(RECENT_LOAD, list(per_lawyer), now):
+        load[r["lawyer_id"]] = r["n"]
+    free = [(lid, slots[0][1]) for lid, slots in per_lawyer.items() if slots and slots[0][0] == start]
+    free.sort(
+        key=lambda item: (language is not None and language not in languages[item[0]], load[item[0]], item[0])
+    )
+    return free
