@@ -94,8 +94,8 @@ async def booking_changed(
     )
     plan: list[tuple[str, str, str | None]]
     if was_confirmed:
-        method = "CANCEL" if event == "cancelled" else "REQUEST"
-        plan = [("member", TEMPLATES[event], method), ("lawyer", TEMPLATES[event], method)]
+        itip = "CANCEL" if event == "cancelled" else "REQUEST"
+        plan = [("member", TEMPLATES[event], itip), ("lawyer", TEMPLATES[event], itip)]
     else:
         plan = [("member", "booking_cancelled" if event == "cancelled" else "booking_confirm_request", None)]
     for role, name, method in plan:
