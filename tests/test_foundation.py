@@ -220,3 +220,26 @@ def test_every_template_compiles() -> None:
 def test_every_marked_string_is_translated_in_kazakh_russian_and_english() -> None:
     gaps = missing()
     assert gaps == {"ru": [], "kk": [], "en": []}
+
+
+async def test_the_api_is_described_by_an_openapi_document_that_matches_the_routes(client: Any) -> None:
+    from tests.openapi_check import check_response, find_operation
+
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status == 200
+    spec = await response.json()
+    assert spec["openapi"].startswith("3.1")
+    undocumented = []
+    for route in client.app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter")
+        if not path or not path.startswith("/api/") or route.method == "HEAD":
+            continue
+        try:
+            find_operation(route.method, path)
+        except AssertionError:
+            undocumented.append(f"{route.method} {path}")
+    assert undocumented == []
+    check_response("GET", "/api/v1/openapi.json", 200, spec)
+    failed = await client.post("/api/v1/session", json={"email": "nobody@example.org", "password": "x" * 12})
+    check_response("POST", "/api/v1/session", failed.status, await failed.json())
