@@ -33,3 +33,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # aiohttp's access log prints paths, and paths hold secret tokens: our own request line replaces it.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The embedded server narrates every command it runs; its warnings are enough.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)

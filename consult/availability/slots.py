@@ -216,7 +216,7 @@ def _exceptions_by_date(
     for e in exceptions:
         if not e.available:
             day_off.add(e.date)
-        elif e.start is not None and e.end is not None:
+        elif e.start is not None and e.end is not None and e.date not in day_off:
             extra.setdefault(e.date, []).append((e.start, e.end))
     return day_off, extra
 
@@ -229,7 +229,7 @@ def _merged_instants(day: date, walls: list[tuple[time, time]], tz: zoneinfo.Zon
     merged: list[Slot] = []
     for s, e in spans:
         # Only strict overlaps merge: touching ranges keep their own alignment, as the lawyer set them.
-        if merged and s <= merged[-1][1]:
+        if merged and s < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
             merged.append((s, e))
