@@ -117,7 +117,8 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "static": lambda path: f"/static/{path}",
         "csrf_token": csrf_token_for(request),
         "switch_language": switch_language,
-        "union_name": settings.server.union_name,
+        "union_name": settings.server.union_name
+        or i18n.gettext("Trade union of education and science workers"),
         "base_url": settings.server.base_url,
     }
 

@@ -49,7 +49,7 @@ class Server:
     trusted_proxies: tuple[str, ...] = ()
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     workers: bool = True
-    union_name: str = "Qazaqstan teachers' union"
+    union_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,7 @@ def _exceptions_by_date(
     for e in exceptions:
         if not e.available:
             day_off.add(e.date)
-        elif e.start is not None and e.end is not None and e.date not in day_off:
+        elif e.start is not None and e.end is not None:
             extra.setdefault(e.date, []).append((e.start, e.end))
     return day_off, extra
 
