@@ -21,6 +21,7 @@ from consult.settings import Settings
 from tests.conftest import SmtpServer, free_port, make_settings
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_PATH = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -42,7 +43,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-            if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+            if CHROMIUM_PATH is None:
                 item.add_marker(
                     pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
                 )
@@ -83,7 +84,7 @@ async def browser() -> AsyncIterator[Any]:
 
     async with async_playwright() as pw:
         chromium = await pw.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            executable_path=CHROMIUM_PATH,
             headless=True,
             args=CHROMIUM_ARGS,
         )
