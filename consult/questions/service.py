@@ -57,51 +57,43 @@ async def _member_link(conn: asyncpg.Connection, question_id: int) -> str:
     return token
 
 
-async def email_member(
-    conn: asyncpg.Connection, settings: Settings, question: Mapping[str, Any], name: str, dedupe: str
+async def _email(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    question: Mapping[str, Any],
+    name: str,
+    dedupe: str,
+    to: str,
+    link: str,
 ) -> None:
-    """Queue email NAME to the question's member, in their language, with a fresh link to the question."""
-    token = await _member_link(conn, question["id"])
+    """Queue email NAME about a question to its member or its lawyer (`to`), in their language."""
     message = compose(
         settings,
         name=name,
-        language=question["language"],
-        timezone=question["timezone"],
-        to_addr=question["member_email"],
-        to_name=question["member_name"],
-        context={"q": dict(question), "link": follow_url(settings, token)},
+        language=question[f"{to}_language"] if to == "lawyer" else question["language"],
+        timezone=question[f"{to}_timezone"] if to == "lawyer" else question["timezone"],
+        to_addr=question[f"{to}_email"],
+        to_name=question[f"{to}_name"],
+        context={"q": dict(question), "link": link},
         key=f"question.{question['id']}.{dedupe}",
     )
-    await enqueue(
-        conn,
-        message,
-        kind=name,
-        recipient=question["member_email"],
-        dedupe_key=f"question:{question['id']}:{dedupe}",
-    )
+    key = f"question:{question['id']}:{dedupe}"
+    await enqueue(conn, message, kind=name, recipient=question[f"{to}_email"], dedupe_key=key)
+
+
+async def email_member(
+    conn: asyncpg.Connection, settings: Settings, question: Mapping[str, Any], name: str, dedupe: str
+) -> None:
+    """Email the member, with a fresh secret link to the question."""
+    token = await _member_link(conn, question["id"])
+    await _email(conn, settings, question, name, dedupe, "member", follow_url(settings, token))
 
 
 async def email_lawyer(
     conn: asyncpg.Connection, settings: Settings, question: Mapping[str, Any], name: str, dedupe: str
 ) -> None:
-    """Queue email NAME to the question's lawyer; it links to the question page, never carries its text."""
-    message = compose(
-        settings,
-        name=name,
-        language=question["lawyer_language"],
-        timezone=question["lawyer_timezone"],
-        to_addr=question["lawyer_email"],
-        to_name=question["lawyer_name"],
-        context={"q": dict(question), "link": lawyer_url(settings, question["id"])},
-        key=f"question.{question['id']}.{dedupe}",
-    )
-    await enqueue(
-        conn,
-        message,
-        kind=name,
-        recipient=question["lawyer_email"],
-        dedupe_key=f"question:{question['id']}:{dedupe}",
-    )
+    """Email the lawyer; it links to the question page and never carries the question's text."""
+    await _email(conn, settings, question, name, dedupe, "lawyer", lawyer_url(settings, question["id"]))
 
 
 async def ask(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -66,7 +66,8 @@ async def _uploads(request: web.Request) -> list[service.Upload]:
         if isinstance(part, web.FileField):
             data = part.file.read(MAX_BYTES + 1)
             if part.filename or data:
-                uploads.append((part.filename or "", part.content_type or "", data))
+                # Some clients send a non-ASCII name percent-encoded; browsers send it as UTF-8.
+                uploads.append((unquote(part.filename or ""), part.content_type or "", data))
         elif part:
             raise invalid({"attachments": N_("Only PDF, JPEG and PNG files can be attached.")})
     return uploads
