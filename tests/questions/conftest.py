@@ -78,7 +78,7 @@ async def insert_question(
         """
         INSERT INTO questions (member_id, topic_id, status, assigned_lawyer_id, member_name, member_email,
             question, language, consent_at, consent_version, created_at, due_at, assigned_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, 'ru', $8, 'test', $8, $9, CASE WHEN $4::bigint IS NULL THEN NULL ELSE $8 END)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 'ru', $8, 'test', $8, $9, CASE WHEN $4::bigint IS NULL THEN NULL ELSE $8::timestamptz END)
         RETURNING *
         """,
         member["id"],
@@ -96,6 +96,11 @@ async def insert_question(
         "INSERT INTO question_links (token_hash, question_id) VALUES ($1, $2)", hash_token(token), row["id"]
     )
     return {**dict(row), "token": token}
+
+
+def stored_files(folder: Path) -> dict[str, bytes]:
+    """The files in the attachments folder by name (empty when the folder was never made)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.exists() else {}
 
 
 async def api_token(factory: Factory, user: dict[str, Any]) -> dict[str, str]:
