@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from consult import keys
-from consult.questions import storage
+from consult.questions import queries, storage
 from tests.conftest import Factory
 from tests.questions.conftest import PDF, QUESTION, api_token, insert_question, outbox_messages, text_of
 
@@ -223,8 +223,6 @@ async def test_the_lawyer_downloads_an_attachment_as_a_file_of_its_checked_type(
 async def test_a_take_waiting_on_another_lawyers_uncommitted_take_finds_the_question_gone(
     db_url: str, factory: Factory
 ) -> None:
-    from consult.questions import queries
-
     first, second = await factory.lawyer(), await factory.lawyer()
     question = await insert_question(factory)
     pool = await asyncpg.create_pool(db_url, min_size=2, max_size=2)
