@@ -31,7 +31,7 @@ TZ = {
     "schema": {"type": "string"},
     "description": "IANA zone",
 }
-LAWYER_OR_STAFF = [{"cookieSession": []}, {"bearerToken": []}]
+LAWYER_OR_STAFF: list[dict[str, list[str]]] = [{"cookieSession": []}, {"bearerToken": []}]
 DETAIL = _json("QuestionDetail", "The question as its lawyer and staff see it")
 NOT_YOURS = _error("Not found, or not a question this caller may see")
 WRONG_STATE = _error("invalid_state: the question's status does not allow this now")
