@@ -93,29 +93,35 @@ def summary_json(row: Any, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def detail_json(request: web.Request, row: Any, messages: list[Any], files: list[Any]) -> dict[str, Any]:
-    """The question as its lawyer and staff see it."""
-    zone = request_zone(request)
+def _thread_json(row: Any, messages: list[Any], zone: ZoneInfo) -> dict[str, Any]:
+    """What the member and the lawyer both see: the question, its times and the thread."""
     return {
         "id": row["id"],
         "status": row["status"],
         "topic": row["topic_slug"],
-        "language": row["language"],
         "question": row["question"],
+        "created_at": _instant(row["created_at"], zone),
+        "due_at": _instant(row["due_at"], zone),
+        "answered_at": _instant(row["answered_at"], zone),
+        "messages": [_message_json(m, zone) for m in messages],
+    }
+
+
+def detail_json(request: web.Request, row: Any, messages: list[Any], files: list[Any]) -> dict[str, Any]:
+    """The question as its lawyer and staff see it."""
+    zone = request_zone(request)
+    lawyer = row["assigned_lawyer_id"]
+    return {
+        **_thread_json(row, messages, zone),
+        "language": row["language"],
         "answer": row["answer"],
         "member": {
             "name": row["member_name"],
             "email": row["member_email"],
             "membership_no": row["membership_no"],
         },
-        "lawyer": {"id": row["assigned_lawyer_id"], "name": row["lawyer_name"]}
-        if row["assigned_lawyer_id"] is not None
-        else None,
-        "created_at": _instant(row["created_at"], zone),
-        "due_at": _instant(row["due_at"], zone),
-        "answered_at": _instant(row["answered_at"], zone),
+        "lawyer": {"id": lawyer, "name": row["lawyer_name"]} if lawyer is not None else None,
         "consent": {"at": _instant(row["consent_at"], zone), "version": row["consent_version"]},
-        "messages": [_message_json(m, zone) for m in messages],
         "attachments": [
             {
                 "id": f["id"],
@@ -130,19 +136,11 @@ def detail_json(request: web.Request, row: Any, messages: list[Any], files: list
 
 
 def member_json(request: web.Request, row: Any, messages: list[Any], files: list[Any]) -> dict[str, Any]:
-    """The question as its member sees it through the secret link."""
-    zone = request_zone(request)
+    """The question as its member sees it through the secret link: no lawyer's email, no file links."""
     return {
-        "id": row["id"],
-        "status": row["status"],
-        "topic": row["topic_slug"],
-        "question": row["question"],
+        **_thread_json(row, messages, request_zone(request)),
         "answer": row["answer"] if row["status"] in ("answered", "closed") else None,
         "lawyer": {"name": row["lawyer_name"]} if row["lawyer_name"] else None,
-        "created_at": _instant(row["created_at"], zone),
-        "due_at": _instant(row["due_at"], zone),
-        "answered_at": _instant(row["answered_at"], zone),
-        "messages": [_message_json(m, zone) for m in messages],
         "attachments": [{"filename": f["filename"], "content_type": f["content_type"]} for f in files],
     }
 
