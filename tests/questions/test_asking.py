@@ -92,6 +92,8 @@ async def test_member_asks_in_writing_and_gets_an_email_with_a_private_link(
 async def test_member_asks_from_the_page_with_a_pdf_and_a_photo(
     client: Any, db: asyncpg.Connection, attachments_dir: Path
 ) -> None:
+    home = await client.get("/", params={"lang": "ru"})
+    assert '<a class="button" href="/questions/new">Задать вопрос письменно</a>' in await home.text()
     page = await client.get("/questions/new", params={"lang": "ru"})
     assert page.status == 200
     html = await page.text()
