@@ -29,6 +29,7 @@ ROUTE_MODULES = [
     "consult.site.views",
     "consult.accounts.views",
     "consult.openapi",
+    "consult.questions.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.

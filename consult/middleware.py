@@ -214,10 +214,11 @@ async def form_token(request: web.Request, handler: Handler) -> web.StreamRespon
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        if request.content_type == "application/x-www-form-urlencoded":
-            form = await request.post()  # cached by aiohttp, so views read it again for free
-            value = form.get("csrf_token")
-            request[keys.CSRF_FORM_TOKEN] = value if isinstance(value, str) else None
+        # Multipart too (forms with file uploads): the body is bounded by client_max_size and aiohttp
+        # spools file parts to temporary files; without this a multipart form could never pass CSRF.
+        form = await request.post()  # cached by aiohttp, so views read it again for free
+        value = form.get("csrf_token")
+        request[keys.CSRF_FORM_TOKEN] = value if isinstance(value, str) else None
     response = await handler(request)
     if CSRF_COOKIE not in request.cookies and not is_api(request) and request.method == "GET":
         response.set_cookie(CSRF_COOKIE, visitor_csrf(request), httponly=True, samesite="Lax", path="/")

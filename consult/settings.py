@@ -119,6 +119,11 @@ class Retention:
 @dataclass(frozen=True)
 class Questions:
     answer_working_days: int = _spec(default=5, min=1, max=60)
+    # Outside the web root; relative paths count from the working directory, like database.data_dir.
+    attachments_dir: str = "var/attachments"
+    max_open_per_member: int = _spec(default=3, min=1, max=100)
+    asks_per_email_per_day: int = _spec(default=5, min=1, max=1000)
+    asks_per_address_per_hour: int = _spec(default=20, min=1, max=10000)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Written questions: ask a lawyer without a call, get the answer by email."""
