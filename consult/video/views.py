@@ -118,7 +118,7 @@ async def join(request: web.Request) -> web.StreamResponse:
             opens_at=opens,
             opens_in=format_timedelta(opens - now, add_direction=True, locale=babel_locale()),
             seconds_left=int((opens - now).total_seconds()) + 1,
-            refresh=refresh_seconds(now, opens),
+            refresh=refresh_seconds(now, opens) if meeting["video"] else None,
         )
     if state is JoinState.OVER:
         context["closes_at"] = closes_at(link["ends_at"])

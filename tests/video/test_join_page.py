@@ -316,6 +316,11 @@ async def test_without_video_the_page_says_the_consultation_is_by_phone(
     assert '<a href="tel:+77011234567">+77011234567</a>' in lawyer_page
     assert await room_of(db, booking) is None
 
+    later = await book(factory, db, settings, minutes_from_now(3 * 24 * 60))
+    waiting = await (await visit(client, settings, later, "member")).text()
+    assert "There is no video call: the lawyer will call you at the agreed time." in waiting
+    assert "The call opens" not in waiting and "video-countdown.js" not in waiting
+
 
 async def test_a_lawyers_personal_room_replaces_the_provider(
     client: TestClient, factory: Factory, db: asyncpg.Connection, settings: Settings
