@@ -30,6 +30,7 @@ ROUTE_MODULES = [
     "consult.accounts.views",
     "consult.openapi",
     "consult.questions.views",
+    "consult.video.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.

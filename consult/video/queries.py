@@ -1,0 +1,80 @@
+"""SQL of the video capability."""
+
+from __future__ import annotations
+
+import asyncpg
+
+# One join link with what the join page needs: the booking, both people's zones and the lawyer's room.
+JOIN_LINK = """
+SELECT j.role, j.sequence AS link_sequence,
+       b.id AS booking_id, b.status, b.starts_at, b.ends_at, b.ical_sequence, b.lawyer_id,
+       b.timezone AS member_timezone, b.language AS member_language, b.member_name, b.member_phone,
+       u.name AS lawyer_name, u.language AS lawyer_language, l.timezone AS lawyer_timezone, l.room_url
+FROM join_links j
+JOIN bookings b ON b.id = j.booking_id
+JOIN lawyers l ON l.user_id = b.lawyer_id
+JOIN users u ON u.id = l.user_id
+WHERE j.token_hash = $1
+"""
+
+
+async def join_link(conn: asyncpg.Connection, token_hash: bytes) -> asyncpg.Record | None:
+    return await conn.fetchrow(JOIN_LINK, token_hash)
+
+
+# The provider is refreshed on every use, so a row always says which provider last held the room.
+ENSURE_ROOM = """
+INSERT INTO video_rooms (booking_id, provider, room) VALUES ($1, $2, $3)
+ON CONFLICT (booking_id) DO UPDATE SET provider = EXCLUDED.provider
+RETURNING booking_id, provider, room, created_at, ended_at
+"""
+
+
+async def ensure_room(conn: asyncpg.Connection, booking_id: int, provider: str, room: str) -> asyncpg.Record:
+    """Return the booking's room, creating it with the given fresh name if it has none yet."""
+    row = await conn.fetchrow(ENSURE_ROOM, booking_id, provider, room)
+    assert row is not None
+    return row
+
+
+# Marks the room ended once; a second call finds nothing to end and returns no row.
+END_ROOM = """
+UPDATE video_rooms v SET ended_at = now()
+FROM bookings b
+WHERE v.booking_id = $1 AND b.id = v.booking_id AND v.ended_at IS NULL
+RETURNING v.booking_id, v.provider, v.room, b.starts_at, b.ends_at
+"""
+
+
+async def end_room(conn: asyncpg.Connection, booking_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(END_ROOM, booking_id)
+
+
+LAWYER_ROOM = """
+SELECT l.user_id AS lawyer_id, u.name, l.room_url FROM lawyers l JOIN users u ON u.id = l.user_id
+WHERE l.user_id = $1
+"""
+
+
+async def lawyer_room(conn: asyncpg.Connection, lawyer_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(LAWYER_ROOM, lawyer_id)
+
+
+SET_LAWYER_ROOM = """
+UPDATE lawyers SET room_url = $2 WHERE user_id = $1
+RETURNING user_id AS lawyer_id, room_url
+"""
+AUDIT_ROOM_CHANGE = """
+INSERT INTO audit_log (actor_id, action, object_type, object_id, detail)
+VALUES ($1, 'lawyer_room_set', 'lawyer', $2, $3)
+"""
+
+
+async def set_lawyer_room(
+    conn: asyncpg.Connection, lawyer_id: int, room_url: str | None, actor_id: int
+) -> asyncpg.Record | None:
+    """Set or clear a lawyer's personal room and record who did it; None when no such lawyer."""
+    row = await conn.fetchrow(SET_LAWYER_ROOM, lawyer_id, room_url)
+    if row is not None:
+        await conn.execute(AUDIT_ROOM_CHANGE, actor_id, str(lawyer_id), {"cleared": room_url is None})
+    return row
