@@ -14,6 +14,8 @@ Decisions worth knowing:
   ``available=True``) are the lawyer's explicit choice and stay bookable, even on a holiday or a day off.
   A day off plus extra hours on one date therefore means "only these hours that day".
 - Slot starts must lie in ``[now + min_notice, now + horizon]`` and in ``[window_start, window_end)``.
+- Everything is compared in UTC: Python never finds an ambiguous local time equal to a datetime of
+  another zone (PEP 495), so callers should compare the returned instants in UTC too.
 - Kazakhstan's moved working days (a Saturday worked in place of a bridge day off) are not added to
   anyone's hours: a lawyer who works that Saturday adds extra hours; ``kz_moved_working_days`` lists them.
 """
@@ -24,6 +26,7 @@ import bisect
 import functools
 import zoneinfo
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -32,6 +35,7 @@ import holidays as holiday_calendars
 MIN_SLOT_MINUTES = 15
 MAX_SLOT_MINUTES = 120
 MAX_BUFFER_MINUTES = 240
+_ZERO = timedelta(0)
 
 Slot = tuple[datetime, datetime]
 LawyerSlot = tuple[datetime, datetime, int]
@@ -104,7 +108,7 @@ def to_zone(moment: datetime, tz_name: str) -> datetime:
 def available_slots(
     rules: Rules,
     busy: Iterable[Busy],
-    holidays: set[date],
+    holidays: AbstractSet[date],
     window_start: datetime,
     window_end: datetime,
     now: datetime,
@@ -165,29 +169,38 @@ def _fill_range(
 ) -> None:
     """Append the free aligned slots of one range that start within the bounds."""
     # Jump straight to the first aligned start at or after `earliest` instead of walking up to it.
-    k = 0 if range_start >= earliest else -((range_start - earliest) // length)
+    start = (
+        range_start
+        if range_start >= earliest
+        else range_start - ((range_start - earliest) // length) * length
+    )
     # Busy intervals are merged and sorted, so their ends are sorted too: bisect once, then sweep.
-    i = bisect.bisect_right(busy_ends, range_start + k * length)
+    i = bisect.bisect_right(busy_ends, start)
     n = len(busy_ends)
-    while True:
-        start = range_start + k * length
+    last_start = min(range_end - length, latest)
+    while start <= last_start and start < stop:
         end = start + length
-        if end > range_end or start >= stop or start > latest:
-            return
         while i < n and busy_ends[i] <= start:
             i += 1
         if i < n and busy_starts[i] < end:
             # Skip every aligned start that would still overlap this blocked interval.
-            k = max(k + 1, -((range_start - busy_ends[i]) // length))
+            start = range_start - ((range_start - busy_ends[i]) // length) * length
             continue
         out.append((start, end))
-        k += 1
+        start = end
 
 
 def _blocked(busy: Iterable[Busy], buffer: timedelta) -> tuple[list[datetime], list[datetime]]:
     """Return the busy intervals widened by the buffer, merged, as sorted parallel start and end lists."""
-    spans = ((b.start.astimezone(UTC), b.end.astimezone(UTC)) for b in busy)
-    widened = sorted((start - buffer, end + buffer) for start, end in spans if end > start)
+    widened: list[Slot] = []
+    for b in busy:
+        start, end = b.start, b.end
+        # The database hands out UTC datetimes already; converting those again is measurable at 10,000.
+        if start.tzinfo is not UTC or end.tzinfo is not UTC:
+            start, end = start.astimezone(UTC), end.astimezone(UTC)
+        if end > start:
+            widened.append((start - buffer, end + buffer))
+    widened.sort()
     starts: list[datetime] = []
     ends: list[datetime] = []
     for start, end in widened:
@@ -236,15 +249,18 @@ def _merged_instants(day: date, walls: list[tuple[time, time]], tz: zoneinfo.Zon
     return merged
 
 
+@functools.lru_cache(maxsize=65536)
 def _instant(day: date, wall: time, tz: zoneinfo.ZoneInfo) -> datetime:
     """Return the UTC instant of a wall-clock time on a local date (gap: the jump; fold: the earlier one)."""
     naive = datetime.combine(day, wall.replace(tzinfo=None, fold=0))
-    earlier = naive.replace(tzinfo=tz).astimezone(UTC)
-    if earlier.astimezone(tz).replace(tzinfo=None) == naive:
-        return earlier
-    # The wall time falls in a gap: fold=0 reads it with the offset before the jump (a later instant),
-    # fold=1 with the offset after (an earlier one); the jump lies between and the range resumes there.
-    return _transition_between(naive.replace(tzinfo=tz, fold=1).astimezone(UTC), earlier, tz)
+    # Reading the wall time with fold=0 and fold=1 tells the three cases apart without a round trip:
+    # equal offsets for an ordinary time, a larger fold=0 offset in a repeated hour, a smaller one in a gap.
+    before = tz.utcoffset(naive) or _ZERO
+    after = tz.utcoffset(naive.replace(fold=1)) or _ZERO
+    if before >= after:
+        return (naive - before).replace(tzinfo=UTC)
+    # In a gap, the two readings straddle the jump; the range resumes at the jump itself.
+    return _transition_between((naive - after).replace(tzinfo=UTC), (naive - before).replace(tzinfo=UTC), tz)
 
 
 def _transition_between(before: datetime, after: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
@@ -266,6 +282,9 @@ def lawyers_free_at(
     per_lawyer: Mapping[int, list[Slot]], start: datetime, load: Mapping[int, int] | None = None
 ) -> list[int]:
     """Return the lawyers with a slot starting at `start`, least loaded first, then by id."""
+    _require_aware(start, "start")
+    # In UTC, because Python never finds an ambiguous local time equal to a datetime of another zone.
+    start = start.astimezone(UTC)
     load = load or {}
     free = [lid for lid, slots in per_lawyer.items() if _has_start(slots, start)]
     return sorted(free, key=lambda lid: (load.get(lid, 0), lid))
