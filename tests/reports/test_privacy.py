@@ -10,10 +10,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from consult.privacy.openapi import SCHEMAS
 from consult.privacy.retention import run_retention
 from consult.security import new_token
 from tests.conftest import Factory, login
-from tests.reports.conftest import consultation, member_login
+from tests.reports.conftest import assert_matches_schema, consultation, member_login
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -89,6 +90,7 @@ async def test_member_downloads_their_own_data_and_nothing_of_anyone_else(
     assert response.headers["Content-Disposition"].startswith('attachment; filename="consult-my-data-')
     text = await response.text()
     data = json.loads(text)
+    assert_matches_schema(data, SCHEMAS, "MemberExport")
     assert set(data) == {
         "exported_at",
         "user",
@@ -186,6 +188,7 @@ async def test_member_asks_for_erasure_and_staff_confirm_it_cancelling_upcoming_
     response = await client.post("/api/v1/me/erasure", headers={"X-CSRF-Token": csrf})
     assert response.status == 201
     request = await response.json()
+    assert_matches_schema(request, SCHEMAS, "ErasureRequest")
     assert request == {"id": request["id"], "status": "open", "requested_at": request["requested_at"]}
     again = await client.post("/api/v1/me/erasure", headers={"X-CSRF-Token": csrf})
     assert again.status == 200 and (await again.json())["id"] == request["id"]

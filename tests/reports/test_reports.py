@@ -15,8 +15,9 @@ import asyncpg
 import pytest
 
 from consult.reports.charts import Bar, bar_chart
+from consult.reports.openapi import SCHEMAS
 from tests.conftest import Factory, login
-from tests.reports.conftest import consultation, member_login
+from tests.reports.conftest import assert_matches_schema, consultation, member_login
 
 ALMATY = ZoneInfo("Asia/Almaty")
 PERIOD = {"from": "2025-01-01", "to": "2025-03-31"}
@@ -74,6 +75,7 @@ async def test_staff_get_consultations_counted_by_region_topic_month_lawyer_and_
         )
         assert response.status == 200
         answers[group] = await response.json()
+        assert_matches_schema(answers[group], SCHEMAS, "ConsultationReport")
     assert answers["region"] == {
         "from": "2025-01-01",
         "to": "2025-03-31",
