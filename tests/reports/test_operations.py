@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from consult.app import create_app
+from consult.db import migrate
 from tests.conftest import Factory, _with_database, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,6 +199,7 @@ async def test_a_pg_dump_backup_restores_into_a_new_database_with_every_row(
         restored = await asyncpg.connect(restore_url)
         try:
             assert {t: await restored.fetchval(f'SELECT count(*) FROM "{t}"') for t in tables} == counts
+            assert await migrate(restored) == []  # schema and checksums came back whole
             # The constraint that forbids double booking came back with the data.
             assert (
                 await restored.fetchval(
