@@ -36,16 +36,21 @@ async def _audit(
     await conn.execute(queries.AUDIT, user.id if user else None, action, report, detail)
 
 
+# Tables sorted by size draw only their largest rows as bars; the table below lists every row.
+CHART_BARS = 25
+
+
 def _chart(table: Table, window: Window) -> Any:
     if table.chart is None or not table.rows:
         return None
     desc = gettext(N_("Bar chart for {start} to {end}; the table below gives the same figures.")).format(
         start=format_date(window.start, "medium"), end=format_date(window.end, "medium")
     )
-    bars = [
-        Bar(str(row[table.label_key]), row[table.chart], format_number(row[table.chart]))
-        for row in table.rows
-    ]
+    rows = table.rows
+    if table.name not in ("month", "hour", "weekday") and len(rows) > CHART_BARS:
+        rows = rows[:CHART_BARS]
+        desc += " " + gettext(N_("The chart shows the {n} largest rows.")).format(n=CHART_BARS)
+    bars = [Bar(str(row[table.label_key]), row[table.chart], format_number(row[table.chart])) for row in rows]
     return bar_chart(f"chart-{table.name}", table.title, desc, bars)
 
 
