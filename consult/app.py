@@ -16,6 +16,9 @@ from aiohttp import web
 from consult import i18n, keys
 from consult.db import create_pool, database_url, migrate
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
+from consult.ops.heartbeats import JOB_NAME as HEARTBEAT_JOB
+from consult.ops.heartbeats import record_heartbeats
+from consult.privacy.retention import run_retention
 from consult.settings import ROOT, Settings
 from consult.web import url_for
 from consult.workers import Workers, collect_jobs
@@ -31,6 +34,9 @@ ROUTE_MODULES = [
     "consult.openapi",
     "consult.questions.views",
     "consult.video.views",
+    "consult.reports.views",
+    "consult.ops.views",
+    "consult.privacy.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -44,6 +50,8 @@ NAV: list[tuple[str, str, str]] = [
     ("staff", "staff-archive", i18n.N_("Archive drafts")),
     ("staff", "staff-questions", i18n.N_("Written questions")),
     ("staff", "reports", i18n.N_("Reports")),
+    ("staff", "staff-erasure", i18n.N_("Erasure requests")),
+    ("member", "my-data", i18n.N_("My data")),
     ("staff", "staff-users", i18n.N_("People")),
     ("staff", "staff-outbox", i18n.N_("Outbox")),
     ("lawyer", "account", i18n.N_("Account")),
@@ -51,7 +59,10 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 # Background jobs: (name, coroutine function taking the app and returning items handled, idle seconds).
-JOBS: list[tuple[str, Any, float]] = []
+JOBS: list[tuple[str, Any, float]] = [
+    (HEARTBEAT_JOB, record_heartbeats, 15.0),
+    ("retention", run_retention, 3600.0),
+]
 
 
 def setup_templates(app: web.Application) -> jinja2.Environment:

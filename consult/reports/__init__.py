@@ -1,0 +1,1 @@
+"""Reports for staff: consultations by region, organisation, topic, lawyer and month, with charts."""
