@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from consult import i18n, keys
+from consult.accounts import jobs as accounts_jobs
 from consult.db import create_pool, database_url, migrate
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
 from consult.settings import ROOT, Settings
@@ -28,6 +29,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 ROUTE_MODULES = [
     "consult.site.views",
     "consult.accounts.views",
+    "consult.accounts.staff_views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -35,6 +37,7 @@ NAV: list[tuple[str, str, str]] = [
     ("anyone", "book-start", i18n.N_("Book a consultation")),
     ("anyone", "faq-list", i18n.N_("Answers")),
     ("member", "my-bookings", i18n.N_("My consultations")),
+    ("member", "my-settings", i18n.N_("Settings")),
     ("lawyer", "lawyer-day", i18n.N_("My day")),
     ("lawyer", "availability", i18n.N_("Availability")),
     ("lawyer", "questions-queue", i18n.N_("Written questions")),
@@ -42,13 +45,17 @@ NAV: list[tuple[str, str, str]] = [
     ("staff", "staff-questions", i18n.N_("Written questions")),
     ("staff", "reports", i18n.N_("Reports")),
     ("staff", "staff-users", i18n.N_("People")),
+    ("staff", "staff-register", i18n.N_("Member register")),
+    ("staff", "staff-audit", i18n.N_("Audit trail")),
     ("staff", "staff-outbox", i18n.N_("Outbox")),
     ("lawyer", "account", i18n.N_("Account")),
     ("staff", "account", i18n.N_("Account")),
 ]
 
 # Background jobs: (name, coroutine function taking the app and returning items handled, idle seconds).
-JOBS: list[tuple[str, Any, float]] = []
+JOBS: list[tuple[str, Any, float]] = [
+    ("accounts-sweep", accounts_jobs.sweep, 3600.0),
+]
 
 
 def setup_templates(app: web.Application) -> jinja2.Environment:

@@ -214,10 +214,10 @@ async def form_token(request: web.Request, handler: Handler) -> web.StreamRespon
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        if request.content_type == "application/x-www-form-urlencoded":
-            form = await request.post()  # cached by aiohttp, so views read it again for free
-            value = form.get("csrf_token")
-            request[keys.CSRF_FORM_TOKEN] = value if isinstance(value, str) else None
+        # Both kinds are parsed (and cached) by request.post(); multipart carries file uploads.
+        form = await request.post()  # cached by aiohttp, so views read it again for free
+        value = form.get("csrf_token")
+        request[keys.CSRF_FORM_TOKEN] = value if isinstance(value, str) else None
     response = await handler(request)
     if CSRF_COOKIE not in request.cookies and not is_api(request) and request.method == "GET":
         response.set_cookie(CSRF_COOKIE, visitor_csrf(request), httponly=True, samesite="Lax", path="/")
