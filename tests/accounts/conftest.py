@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import asyncpg
+import pytest
 from aiohttp.test_utils import TestClient
 
 from consult.middleware import CSRF_COOKIE
@@ -57,3 +60,29 @@ def link_in(message: EmailMessage) -> str:
     found = LINK.findall(text_of(message))
     assert len(found) == 1, found
     return str(found[0])
+
+
+class Browser:
+    """A second browser (its own cookies) on the same running service as the `client` fixture."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def request(self, method: str, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        response = await self.session.request(method, self.client.make_url(path), **kw)
+        await response.read()
+        return response
+
+    async def get(self, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        return await self.request("POST", path, **kw)
+
+
+@pytest.fixture
+async def another_browser(client: TestClient) -> AsyncIterator[Browser]:
+    browser = Browser(client)
+    yield browser
+    await browser.session.close()

@@ -180,6 +180,7 @@ async def test_lawyer_turns_on_two_step_sign_in_and_then_needs_a_code(client: An
     code = next_code(secret)
     response = await client.post("/api/v1/session", json={**body, "totp": code})
     assert response.status == 200
+    client.session.cookie_jar.clear()
     # The same code a second time is a replay.
     response = await client.post("/api/v1/session", json={**body, "totp": code})
     assert response.status == 401 and (await response.json())["error"]["code"] == "invalid_totp"
