@@ -22,6 +22,9 @@ async def assert_hidden(
     assert other.status == 404, (other.status, other_body[:500])
     assert missing.status == 404, (missing.status, missing_body[:500])
     assert other.content_type == missing.content_type
-    assert other_body == missing_body
+    # A page may repeat its own path (the language links); that is the one allowed difference.
+    same_other = other_body.replace(path_of_other.split("?")[0].encode(), b"{path}")
+    same_missing = missing_body.replace(path_of_missing.split("?")[0].encode(), b"{path}")
+    assert same_other == same_missing
     if other.content_type == "application/json":
         assert (await other.json())["error"]["code"] == "not_found"
