@@ -78,9 +78,7 @@ def parse_rows(text: str) -> Iterable[tuple[int, list[str]]]:
             yield reader.line_num, [cell.strip() for cell in row]
 
 
-def check_row(
-    cells: list[str], regions: Mapping[str, int]
-) -> tuple[Entry | None, str | None]:
+def check_row(cells: list[str], regions: Mapping[str, int]) -> tuple[Entry | None, str | None]:
     """Turn one row into an entry, or give the reason it is refused."""
     if len(cells) < 4 or len(cells) > 5:
         return None, N_("The row needs 4 or 5 columns.")

@@ -34,7 +34,9 @@ NOTICES = {
 }
 
 
-async def people_page(request: web.Request, errors: dict[str, str] | None = None, status: int = 200, form: Any = None) -> web.Response:
+async def people_page(
+    request: web.Request, errors: dict[str, str] | None = None, status: int = 200, form: Any = None
+) -> web.Response:
     async with pool_of(request).acquire() as conn:
         context = {
             "people": await conn.fetch(q.STAFF_PEOPLE),
@@ -100,7 +102,9 @@ async def staff_invite(request: web.Request) -> web.StreamResponse:
             },
         )
         await enqueue(conn, message, kind="invitation", recipient=email)
-        invite_id = await conn.fetchval("SELECT id FROM one_time_links WHERE token_hash = $1", hash_token(token))
+        invite_id = await conn.fetchval(
+            "SELECT id FROM one_time_links WHERE token_hash = $1", hash_token(token)
+        )
         await audit.record(conn, staff.id, "invite_sent", "invitation", invite_id, role=values["role"])
     return redirect(request, "staff-users", "invited")
 
@@ -175,7 +179,9 @@ async def staff_user_role(request: web.Request) -> web.StreamResponse:
 async def staff_register(request: web.Request) -> web.Response:
     async with pool_of(request).acquire() as conn:
         summary = await register.summary(conn)
-    return render(request, "accounts/staff_register.html", {"summary": summary, "report": None, "error": None})
+    return render(
+        request, "accounts/staff_register.html", {"summary": summary, "report": None, "error": None}
+    )
 
 
 @routes.post("/staff/register", name="staff-register-upload")
@@ -183,7 +189,10 @@ async def staff_register(request: web.Request) -> web.Response:
 async def staff_register_import(request: web.Request) -> web.Response:
     form = await request.post()
     upload = form.get("file")
-    data = upload.file.read(MAX_REGISTER_BYTES + 1) if hasattr(upload, "file") else str(form.get("csv", "")).encode()
+    if isinstance(upload, web.FileField):
+        data = upload.file.read(MAX_REGISTER_BYTES + 1)
+    else:
+        data = str(form.get("csv", "")).encode()
     error = None
     if not data.strip():
         error = gettext(N_("Choose a CSV file or paste its rows."))
@@ -192,7 +201,9 @@ async def staff_register_import(request: web.Request) -> web.Response:
     report = None
     async with pool_of(request).acquire() as conn, conn.transaction():
         if error is None:
-            report = await register.import_register(conn, data, deactivate_missing=form.get("deactivate_missing") == "on")
+            report = await register.import_register(
+                conn, data, deactivate_missing=form.get("deactivate_missing") == "on"
+            )
             await audit.record(
                 conn,
                 me(request).id,
@@ -227,7 +238,16 @@ async def staff_audit(request: web.Request) -> web.Response:
             action = None
         total = await conn.fetchval(q.AUDIT_COUNT, action)
         rows = await conn.fetch(q.AUDIT_PAGE, action, AUDIT_PAGE_SIZE, (page - 1) * AUDIT_PAGE_SIZE)
-    entries = [{**dict(r), "detail_text": json.dumps(r["detail"], ensure_ascii=False, sort_keys=True)} for r in rows]
+    entries = [
+        {**dict(r), "detail_text": json.dumps(r["detail"], ensure_ascii=False, sort_keys=True)} for r in rows
+    ]
     pages = max(1, (total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE)
-    context = {"entries": entries, "actions": actions, "action": action, "page": page, "pages": pages, "total": total}
+    context = {
+        "entries": entries,
+        "actions": actions,
+        "action": action,
+        "page": page,
+        "pages": pages,
+        "total": total,
+    }
     return render(request, "accounts/staff_audit.html", context)

@@ -73,7 +73,7 @@ def password_problem(password: str, email: str = "") -> str | None:
 SET_PASSWORD = """
 UPDATE users SET password_hash = $2, password_changed_at = now()
 WHERE id = $1 AND role IN ('lawyer', 'staff')
-"""
+"""  # noqa: S105 (SQL, not a secret)
 
 
 async def set_password(conn: asyncpg.Connection, user_id: int, password: str) -> None:

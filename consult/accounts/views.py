@@ -178,7 +178,9 @@ async def api_sign_in(request: web.Request) -> web.Response:
     body = await read_json(request)
     email, password, code = body.get("email"), body.get("password"), body.get("totp")
     problems = {
-        name: N_("Required.") for name, value in (("email", email), ("password", password)) if not isinstance(value, str) or not value
+        name: N_("Required.")
+        for name, value in (("email", email), ("password", password))
+        if not isinstance(value, str) or not value
     }
     if code is not None and not isinstance(code, str):
         problems["totp"] = N_("Enter the 6-digit code.")
@@ -186,9 +188,7 @@ async def api_sign_in(request: web.Request) -> web.Response:
         raise invalid(problems)
     user = await check_password(request, str(email), str(password))
     if needs_totp_setup(request, user):
-        raise ApiError(
-            403, "totp_setup_required", N_("Turn on two-step sign-in on the sign-in page first.")
-        )
+        raise ApiError(403, "totp_setup_required", N_("Turn on two-step sign-in on the sign-in page first."))
     async with pool_of(request).acquire() as conn, conn.transaction():
         if user["totp_secret"]:
             if not code:
@@ -287,7 +287,11 @@ async def signin_code(request: web.Request) -> web.StreamResponse:
     async with pool_of(request).acquire() as conn:
         step = await onetime.peek(conn, "second-factor", token)
         if step is None:
-            context = {"next": "/", "error": gettext(N_("That took too long. Please sign in again.")), "notice": None}
+            context = {
+                "next": "/",
+                "error": gettext(N_("That took too long. Please sign in again.")),
+                "notice": None,
+            }
             return render(request, "accounts/signin.html", context, 400)
         await ratelimit.hit(conn, "signin-account:" + ratelimit.key(step["email"]), *SIGNIN_PER_ACCOUNT)
         secret = step["detail"].get("secret")
@@ -295,9 +299,14 @@ async def signin_code(request: web.Request) -> web.StreamResponse:
             user = await conn.fetchrow(q.USER_BY_ID, step["user_id"])
             if secret:
                 matched = totp.matching_step(secret, code)
-                ok = matched is not None and await conn.execute(q.SET_TOTP, user["id"], secret, matched) == "UPDATE 1"
+                ok = (
+                    matched is not None
+                    and await conn.execute(q.SET_TOTP, user["id"], secret, matched) == "UPDATE 1"
+                )
             else:
-                ok = bool(user["totp_secret"]) and await totp.accept_code(conn, user["id"], user["totp_secret"], code)
+                ok = bool(user["totp_secret"]) and await totp.accept_code(
+                    conn, user["id"], user["totp_secret"], code
+                )
             if not ok or not user["active"] or await onetime.use(conn, "second-factor", token) is None:
                 error = gettext(N_("The code is wrong or has been used already."))
                 return second_factor_page(request, token, secret, user["email"], error, 400)
@@ -367,7 +376,8 @@ LINK_SENT = {"status": "accepted"}
 @allow("anyone")
 async def api_signin_link(request: web.Request) -> web.Response:
     body = await read_json(request)
-    await send_link(request, "signin", body.get("email") if isinstance(body.get("email"), str) else "")
+    email = body.get("email")
+    await send_link(request, "signin", email if isinstance(email, str) else "")
     return json_response(LINK_SENT, status=202)
 
 
@@ -375,7 +385,8 @@ async def api_signin_link(request: web.Request) -> web.Response:
 @allow("anyone")
 async def api_password_reset(request: web.Request) -> web.Response:
     body = await read_json(request)
-    await send_link(request, "reset", body.get("email") if isinstance(body.get("email"), str) else "")
+    email = body.get("email")
+    await send_link(request, "reset", email if isinstance(email, str) else "")
     return json_response(LINK_SENT, status=202)
 
 
@@ -465,7 +476,9 @@ async def password_reset_page(request: web.Request) -> web.Response:
         link = await onetime.peek(conn, "reset", request.match_info["token"])
     if link is None:
         return link_gone(request)
-    return render(request, "accounts/password_reset.html", {"token": request.match_info["token"], "errors": {}})
+    return render(
+        request, "accounts/password_reset.html", {"token": request.match_info["token"], "errors": {}}
+    )
 
 
 @routes.post("/reset/{token}", name="password-reset-post")
@@ -487,7 +500,9 @@ async def password_reset_form(request: web.Request) -> web.StreamResponse:
         await end_all_sessions(conn, user["id"])
         await onetime.retire_for_user(conn, user["id"], "reset")
         await audit.record(conn, user["id"], "password_reset", "user", user["id"])
-    return web.Response(status=303, headers={"Location": url_for(request, "signin", {"done": "password-set"})})
+    return web.Response(
+        status=303, headers={"Location": url_for(request, "signin", {"done": "password-set"})}
+    )
 
 
 @routes.get("/invite/{token}", name="invite")
@@ -530,7 +545,9 @@ async def invite_accept(request: web.Request) -> web.StreamResponse:
         if user_id is None:
             return link_gone(request)
         await audit.record(conn, user_id, "invite_accepted", "user", user_id, invited_by=link["created_by"])
-    return web.Response(status=303, headers={"Location": url_for(request, "signin", {"done": "account-ready"})})
+    return web.Response(
+        status=303, headers={"Location": url_for(request, "signin", {"done": "account-ready"})}
+    )
 
 
 # ---------------------------------------------------------------- the account page and API tokens
@@ -603,7 +620,11 @@ async def settings_form(request: web.Request) -> web.StreamResponse:
     language, zone = str(form.get("language", "")), str(form.get("timezone", ""))
     page = "my-settings" if user.role == "member" else "account"
     if language not in LANGUAGES or not valid_zone(zone):
-        raise invalid({"timezone": N_("Unknown time zone.")} if language in LANGUAGES else {"language": N_("Choose a language.")})
+        raise invalid(
+            {"timezone": N_("Unknown time zone.")}
+            if language in LANGUAGES
+            else {"language": N_("Choose a language.")}
+        )
     async with pool_of(request).acquire() as conn:
         await conn.execute(q.UPDATE_SETTINGS, user.id, language, zone)
     response = web.Response(status=303, headers={"Location": url_for(request, page, {"done": "settings"})})
@@ -622,7 +643,11 @@ async def account_totp_start(request: web.Request) -> web.Response:
     secret = totp.new_secret()
     async with pool_of(request).acquire() as conn, conn.transaction():
         token = await onetime.create(conn, "totp-enrol", user.email, user_id=user.id, secret=secret)
-    enrol = {"token": token, "secret": totp.group_secret(secret), "uri": totp.provisioning_uri(secret, user.email)}
+    enrol = {
+        "token": token,
+        "secret": totp.group_secret(secret),
+        "uri": totp.provisioning_uri(secret, user.email),
+    }
     return await account_again(request, 200, enrol=enrol)
 
 
@@ -635,11 +660,17 @@ async def account_totp_confirm(request: web.Request) -> web.StreamResponse:
     async with pool_of(request).acquire() as conn, conn.transaction():
         link = await onetime.peek(conn, "totp-enrol", token)
         if link is None or link["user_id"] != user.id:
-            return await account_again(request, errors={"code": gettext(N_("That took too long. Please start again."))})
+            return await account_again(
+                request, errors={"code": gettext(N_("That took too long. Please start again."))}
+            )
         secret = link["detail"]["secret"]
         step = totp.matching_step(secret, code)
         if step is None or await conn.execute(q.SET_TOTP, user.id, secret, step) != "UPDATE 1":
-            enrol = {"token": token, "secret": totp.group_secret(secret), "uri": totp.provisioning_uri(secret, user.email)}
+            enrol = {
+                "token": token,
+                "secret": totp.group_secret(secret),
+                "uri": totp.provisioning_uri(secret, user.email),
+            }
             errors = {"code": gettext(N_("The code is wrong or has been used already."))}
             return await account_again(request, enrol=enrol, errors=errors)
         await onetime.use(conn, "totp-enrol", token)
@@ -657,7 +688,9 @@ async def account_totp_disable(request: web.Request) -> web.StreamResponse:
     async with pool_of(request).acquire() as conn, conn.transaction():
         secret = await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user.id)
         if not secret or not await totp.accept_code(conn, user.id, secret, str(form.get("code", ""))):
-            return await account_again(request, errors={"disable": gettext(N_("The code is wrong or has been used already."))})
+            return await account_again(
+                request, errors={"disable": gettext(N_("The code is wrong or has been used already."))}
+            )
         await conn.execute(q.CLEAR_TOTP, user.id)
         await audit.record(conn, user.id, "totp_disabled", "user", user.id)
     return redirect(request, "account", "totp-off")

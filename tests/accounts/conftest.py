@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp

@@ -15,7 +15,9 @@ async def ask_for_link(client: Any, email: str) -> Any:
 async def test_member_signs_in_with_an_emailed_link_and_sees_all_her_consultations(
     client: Any, factory: Any, db: Any
 ) -> None:
-    member = await factory.user("member", email="gulnar@example.org", name="Гульнар Ахметова", password=None, language="kk")
+    member = await factory.user(
+        "member", email="gulnar@example.org", name="Гульнар Ахметова", password=None, language="kk"
+    )
     lawyer = await factory.lawyer(name="Ерлан Юрист")
     other_lawyer = await factory.lawyer(name="Дана Юрист")
     mine = await factory.booking(lawyer, member=member)
@@ -47,10 +49,16 @@ async def test_member_signs_in_with_an_emailed_link_and_sees_all_her_consultatio
     assert "Ерлан Юрист" in html and "Дана Юрист" in html
     assert listing.headers["Cache-Control"] == "no-store"
     audit = await db.fetchrow("SELECT actor_id, action, detail FROM audit_log")
-    assert dict(audit) == {"actor_id": member["id"], "action": "sign_in", "detail": '{"method": "email_link"}'}
+    assert dict(audit) == {
+        "actor_id": member["id"],
+        "action": "sign_in",
+        "detail": '{"method": "email_link"}',
+    }
 
 
-async def test_the_sign_in_link_still_works_after_a_mail_scanner_fetched_it(client: Any, factory: Any, db: Any) -> None:
+async def test_the_sign_in_link_still_works_after_a_mail_scanner_fetched_it(
+    client: Any, factory: Any, db: Any
+) -> None:
     await factory.user("member", email="scanned@example.org", password=None)
     await ask_for_link(client, "scanned@example.org")
     path = link_in((await outbox(db, "scanned@example.org"))[0])
@@ -79,7 +87,9 @@ async def test_a_sign_in_link_older_than_15_minutes_does_not_work(client: Any, f
     path = link_in((await outbox(db, "late@example.org"))[0])
     window = await db.fetchval("SELECT expires_at - created_at FROM one_time_links")
     assert window.total_seconds() == 15 * 60
-    await db.execute("UPDATE one_time_links SET created_at = created_at - interval '16 minutes', expires_at = expires_at - interval '16 minutes'")
+    await db.execute(
+        "UPDATE one_time_links SET created_at = created_at - interval '16 minutes', expires_at = expires_at - interval '16 minutes'"
+    )
     assert (await client.get(path)).status == 404
     assert (await post_form(client, path, {})).status == 404
     assert await db.fetchval("SELECT count(*) FROM sessions") == 0
@@ -91,7 +101,12 @@ async def test_a_first_time_member_gets_an_account_when_she_uses_the_link(client
     path = link_in((await outbox(db, "new.member@example.org"))[0])
     assert (await post_form(client, path, {})).status == 303
     row = await db.fetchrow("SELECT role, email, name, password_hash FROM users")
-    assert dict(row) == {"role": "member", "email": "new.member@example.org", "name": "new.member", "password_hash": None}
+    assert dict(row) == {
+        "role": "member",
+        "email": "new.member@example.org",
+        "name": "new.member",
+        "password_hash": None,
+    }
     page = await client.get("/my/bookings", params={"lang": "en"})
     assert "You have no consultations yet." in await page.text()
 
@@ -141,16 +156,23 @@ async def test_asking_for_links_again_and_again_gets_429(client: Any, factory: A
     assert await db.fetchval("SELECT count(*) FROM outbox") == 3
     # Many addresses from one client are limited too.
     statuses = [
-        (await client.post("/api/v1/password-resets", json={"email": f"p{i}@example.org"})).status for i in range(11)
+        (await client.post("/api/v1/password-resets", json={"email": f"p{i}@example.org"})).status
+        for i in range(11)
     ]
     assert statuses == [202] * 10 + [429]
 
 
 async def test_a_bad_email_is_a_field_error_not_an_oracle(client: Any) -> None:
-    response = await client.post("/api/v1/signin-links", json={"email": "not an email"}, headers={"Accept-Language": "en"})
+    response = await client.post(
+        "/api/v1/signin-links", json={"email": "not an email"}, headers={"Accept-Language": "en"}
+    )
     assert response.status == 400
     assert await response.json() == {
-        "error": {"code": "invalid", "message": "Some fields need attention.", "fields": {"email": "Enter a valid email address."}}
+        "error": {
+            "code": "invalid",
+            "message": "Some fields need attention.",
+            "fields": {"email": "Enter a valid email address."},
+        }
     }
     page = await post_form(client, "/signin/member", {"email": "nope"})
     assert page.status == 400 and 'aria-invalid="true"' in await page.text()
@@ -164,7 +186,9 @@ async def test_member_sets_her_language_and_time_zone(client: Any, factory: Any,
     csrf_page = await client.get("/my/settings")
     html = await csrf_page.text()
     csrf = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    response = await post_form(client, "/account/settings", {"language": "en", "timezone": "Asia/Aqtobe"}, csrf)
+    response = await post_form(
+        client, "/account/settings", {"language": "en", "timezone": "Asia/Aqtobe"}, csrf
+    )
     assert response.status == 303 and response.headers["Location"] == "/my/settings?done=settings"
     row = await db.fetchrow("SELECT language, timezone FROM users WHERE id = $1", member["id"])
     assert dict(row) == {"language": "en", "timezone": "Asia/Aqtobe"}

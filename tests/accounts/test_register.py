@@ -30,7 +30,9 @@ async def upload(client: Any, csrf: str, data: bytes, **extra: str) -> Any:
     return await client.post("/staff/register?lang=en", data=form)
 
 
-async def test_staff_imports_the_member_list_and_sees_what_was_rejected_and_why(client: Any, factory: Any, db: Any) -> None:
+async def test_staff_imports_the_member_list_and_sees_what_was_rejected_and_why(
+    client: Any, factory: Any, db: Any
+) -> None:
     staff = await factory.user("staff", language="en")
     csrf = await login(client, staff)
     response = await upload(client, csrf, GOOD_AND_BAD.encode())
@@ -45,7 +47,9 @@ async def test_staff_imports_the_member_list_and_sees_what_was_rejected_and_why(
         (8, "The row needs 4 or 5 columns."),
     ):
         assert f"<tr><td>{line}</td><td>{reason}</td></tr>" in html
-    rows = await db.fetch("SELECT membership_no, full_name, email, active FROM membership_register ORDER BY 1")
+    rows = await db.fetch(
+        "SELECT membership_no, full_name, email, active FROM membership_register ORDER BY 1"
+    )
     assert [tuple(r) for r in rows] == [
         ("0002", "Әлиев Нұрлан", None, True),
         ("KZ-0001", "Ахметова Гульнар Серiковна", "gulnar@example.org", True),
@@ -54,14 +58,18 @@ async def test_staff_imports_the_member_list_and_sees_what_was_rejected_and_why(
     assert '"accepted": 2' in detail and '"rejected": 5' in detail
 
 
-async def test_a_new_full_list_updates_members_and_can_retire_those_missing(client: Any, factory: Any, db: Any) -> None:
+async def test_a_new_full_list_updates_members_and_can_retire_those_missing(
+    client: Any, factory: Any, db: Any
+) -> None:
     staff = await factory.user("staff")
     csrf = await login(client, staff)
     await upload(client, csrf, GOOD_AND_BAD.encode())
-    again = "0002,Әлиева Нұрлан,abai,СШ № 4\n0009,Жаңа Мүше,shymkent,Колледж\n".encode("utf-8")
+    again = "0002,Әлиева Нұрлан,abai,СШ № 4\n0009,Жаңа Мүше,shymkent,Колледж\n".encode()
     response = await upload(client, csrf, again, deactivate_missing="on")
     assert "Accepted rows: 2 (new: 1, updated: 1)" in await response.text()
-    rows = await db.fetch("SELECT membership_no, full_name, organization, active FROM membership_register ORDER BY 1")
+    rows = await db.fetch(
+        "SELECT membership_no, full_name, organization, active FROM membership_register ORDER BY 1"
+    )
     assert [tuple(r) for r in rows] == [
         ("0002", "Әлиева Нұрлан", "СШ № 4", True),
         ("0009", "Жаңа Мүше", "Колледж", True),

@@ -17,7 +17,9 @@ from tests.conftest import login
 
 async def test_lawyer_signs_in_through_the_api_and_sees_herself(client: Any, factory: Any, db: Any) -> None:
     lawyer = await factory.user("lawyer", email="aigul@example.org", name="Айгуль Серикова")
-    response = await client.post("/api/v1/session", json={"email": "Aigul@Example.org ", "password": lawyer["password"]})
+    response = await client.post(
+        "/api/v1/session", json={"email": "Aigul@Example.org ", "password": lawyer["password"]}
+    )
     assert response.status == 200
     body = await response.json()
     assert set(body) == {"csrf_token", "user"}
@@ -35,10 +37,17 @@ async def test_lawyer_signs_in_through_the_api_and_sees_herself(client: Any, fac
     assert await me.json() == body["user"]
     assert me.headers["Cache-Control"] == "no-store"
     row = await db.fetchrow("SELECT actor_id, action, object_id, detail FROM audit_log")
-    assert dict(row) == {"actor_id": lawyer["id"], "action": "sign_in", "object_id": str(lawyer["id"]), "detail": '{"method": "password"}'}
+    assert dict(row) == {
+        "actor_id": lawyer["id"],
+        "action": "sign_in",
+        "object_id": str(lawyer["id"]),
+        "detail": '{"method": "password"}',
+    }
 
 
-async def test_sign_in_gives_a_new_session_id_and_ends_the_old_one(client: Any, factory: Any, db: Any) -> None:
+async def test_sign_in_gives_a_new_session_id_and_ends_the_old_one(
+    client: Any, factory: Any, db: Any
+) -> None:
     staff = await factory.user("staff")
     csrf = await login(client, staff)
     first = cookie(client, "consult_session")
@@ -75,21 +84,29 @@ async def test_sign_out_from_the_page_goes_home(client: Any, factory: Any, db: A
 async def test_the_sixth_wrong_password_in_a_minute_gets_429(client: Any, factory: Any) -> None:
     lawyer = await factory.user("lawyer")
     for _ in range(5):
-        response = await client.post("/api/v1/session", json={"email": lawyer["email"], "password": "wrong password"})
+        response = await client.post(
+            "/api/v1/session", json={"email": lawyer["email"], "password": "wrong password"}
+        )
         assert response.status == 401
-    response = await client.post("/api/v1/session", json={"email": lawyer["email"], "password": "wrong password"})
+    response = await client.post(
+        "/api/v1/session", json={"email": lawyer["email"], "password": "wrong password"}
+    )
     assert response.status == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert (await response.json())["error"]["code"] == "rate_limited"
     # Even the right password waits now: the guesser cannot tell.
-    response = await client.post("/api/v1/session", json={"email": lawyer["email"], "password": lawyer["password"]})
+    response = await client.post(
+        "/api/v1/session", json={"email": lawyer["email"], "password": lawyer["password"]}
+    )
     assert response.status == 429
 
 
 async def test_the_sign_in_page_also_stops_the_sixth_try(client: Any, factory: Any) -> None:
     lawyer = await factory.user("lawyer")
     for _ in range(5):
-        response = await post_form(client, "/signin", {"email": lawyer["email"], "password": "nope nope nope"})
+        response = await post_form(
+            client, "/signin", {"email": lawyer["email"], "password": "nope nope nope"}
+        )
         assert response.status == 401
     response = await post_form(client, "/signin", {"email": lawyer["email"], "password": "nope nope nope"})
     assert response.status == 429
@@ -99,40 +116,58 @@ async def test_the_sign_in_page_also_stops_the_sixth_try(client: Any, factory: A
 
 async def test_unknown_email_and_wrong_password_get_the_same_answer(client: Any, factory: Any) -> None:
     lawyer = await factory.user("lawyer")
-    wrong = await client.post("/api/v1/session", json={"email": lawyer["email"], "password": "wrong password"})
-    unknown = await client.post("/api/v1/session", json={"email": "nobody@example.org", "password": "wrong password"})
+    wrong = await client.post(
+        "/api/v1/session", json={"email": lawyer["email"], "password": "wrong password"}
+    )
+    unknown = await client.post(
+        "/api/v1/session", json={"email": "nobody@example.org", "password": "wrong password"}
+    )
     assert (wrong.status, await wrong.read()) == (unknown.status, await unknown.read())
     assert wrong.status == 401
     assert (await wrong.json())["error"]["code"] == "invalid_credentials"
 
 
-async def test_a_deactivated_lawyer_with_the_right_password_gets_the_same_answer(client: Any, factory: Any, db: Any) -> None:
+async def test_a_deactivated_lawyer_with_the_right_password_gets_the_same_answer(
+    client: Any, factory: Any, db: Any
+) -> None:
     lawyer = await factory.user("lawyer")
     await db.execute("UPDATE users SET active = false WHERE id = $1", lawyer["id"])
-    response = await client.post("/api/v1/session", json={"email": lawyer["email"], "password": lawyer["password"]})
+    response = await client.post(
+        "/api/v1/session", json={"email": lawyer["email"], "password": lawyer["password"]}
+    )
     assert response.status == 401
     assert (await response.json())["error"]["code"] == "invalid_credentials"
 
 
 async def test_a_member_cannot_sign_in_with_a_password(client: Any, factory: Any) -> None:
     member = await factory.user("member", password=None)
-    response = await client.post("/api/v1/session", json={"email": member["email"], "password": "anything at all"})
+    response = await client.post(
+        "/api/v1/session", json={"email": member["email"], "password": "anything at all"}
+    )
     assert response.status == 401
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""])
-async def test_next_pointing_elsewhere_lands_on_home_after_sign_in(client: Any, factory: Any, target: str) -> None:
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""]
+)
+async def test_next_pointing_elsewhere_lands_on_home_after_sign_in(
+    client: Any, factory: Any, target: str
+) -> None:
     staff = await factory.user("staff")
     page = await client.get("/signin", params={"next": target})
     assert 'name="next" value="/"' in await page.text()
-    response = await post_form(client, "/signin", {"email": staff["email"], "password": staff["password"], "next": target})
+    response = await post_form(
+        client, "/signin", {"email": staff["email"], "password": staff["password"], "next": target}
+    )
     assert response.status == 303
     assert response.headers["Location"] == "/"
 
 
 async def test_next_within_the_site_is_followed_after_sign_in(client: Any, factory: Any) -> None:
     staff = await factory.user("staff")
-    response = await post_form(client, "/signin", {"email": staff["email"], "password": staff["password"], "next": "/account?x=1"})
+    response = await post_form(
+        client, "/signin", {"email": staff["email"], "password": staff["password"], "next": "/account?x=1"}
+    )
     assert response.headers["Location"] == "/account?x=1"
     account = await client.get("/account")
     assert account.status == 200
@@ -161,12 +196,16 @@ async def enrol_totp(client: Any, db: Any, csrf: str) -> str:
     token = html.split('name="token" value="', 1)[1].split('"', 1)[0]
     wrong = await post_form(client, "/account/totp/confirm", {"token": token, "code": "000000"}, csrf)
     assert wrong.status == 400
-    done = await post_form(client, "/account/totp/confirm", {"token": token, "code": pyotp.TOTP(secret).now()}, csrf)
+    done = await post_form(
+        client, "/account/totp/confirm", {"token": token, "code": pyotp.TOTP(secret).now()}, csrf
+    )
     assert done.status == 303 and done.headers["Location"] == "/account?done=totp-on"
     return str(secret)
 
 
-async def test_lawyer_turns_on_two_step_sign_in_and_then_needs_a_code(client: Any, factory: Any, db: Any) -> None:
+async def test_lawyer_turns_on_two_step_sign_in_and_then_needs_a_code(
+    client: Any, factory: Any, db: Any
+) -> None:
     lawyer = await factory.user("lawyer")
     csrf = await login(client, lawyer)
     secret = await enrol_totp(client, db, csrf)
@@ -188,11 +227,15 @@ async def test_lawyer_turns_on_two_step_sign_in_and_then_needs_a_code(client: An
     assert actions == ["sign_in", "totp_enabled", "sign_in"]
 
 
-async def test_the_sign_in_page_asks_for_the_code_as_a_second_step(client: Any, factory: Any, db: Any) -> None:
+async def test_the_sign_in_page_asks_for_the_code_as_a_second_step(
+    client: Any, factory: Any, db: Any
+) -> None:
     lawyer = await factory.user("lawyer")
     secret = pyotp.random_base32()
     await db.execute("UPDATE users SET totp_secret = $2 WHERE id = $1", lawyer["id"], secret)
-    step1 = await post_form(client, "/signin", {"email": lawyer["email"], "password": lawyer["password"], "next": "/account"})
+    step1 = await post_form(
+        client, "/signin", {"email": lawyer["email"], "password": lawyer["password"], "next": "/account"}
+    )
     assert step1.status == 200
     html = await step1.text()
     assert 'name="code"' in html and cookie(client, "consult_session") is None
@@ -210,14 +253,20 @@ async def test_the_sign_in_page_asks_for_the_code_as_a_second_step(client: Any, 
 async def test_staff_must_set_up_two_step_sign_in_when_the_setting_says_so(
     aiohttp_client: Any, settings: Settings, db_url: str, factory: Any, db: asyncpg.Connection
 ) -> None:
-    client = await aiohttp_client(create_app(settings.with_changes("security", require_totp_for_staff=True), db_url))
+    client = await aiohttp_client(
+        create_app(settings.with_changes("security", require_totp_for_staff=True), db_url)
+    )
     staff = await factory.user("staff")
     lawyer = await factory.user("lawyer")
-    response = await client.post("/api/v1/session", json={"email": staff["email"], "password": staff["password"]})
+    response = await client.post(
+        "/api/v1/session", json={"email": staff["email"], "password": staff["password"]}
+    )
     assert response.status == 403
     assert (await response.json())["error"]["code"] == "totp_setup_required"
     # Lawyers are not bound by the staff setting.
-    assert (await client.post("/api/v1/session", json={"email": lawyer["email"], "password": lawyer["password"]})).status == 200
+    assert (
+        await client.post("/api/v1/session", json={"email": lawyer["email"], "password": lawyer["password"]})
+    ).status == 200
     client.session.cookie_jar.clear()
     step1 = await post_form(client, "/signin", {"email": staff["email"], "password": staff["password"]})
     html = await step1.text()
@@ -229,4 +278,6 @@ async def test_staff_must_set_up_two_step_sign_in_when_the_setting_says_so(
     assert step2.status == 303
     assert await db.fetchval("SELECT totp_secret FROM users WHERE id = $1", staff["id"]) == secret
     page = await client.get("/account")
-    assert "account-totp-disable" not in await page.text() and "/account/totp/disable" not in await page.text()
+    assert (
+        "account-totp-disable" not in await page.text() and "/account/totp/disable" not in await page.text()
+    )

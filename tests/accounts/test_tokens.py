@@ -16,7 +16,9 @@ async def make_token(client: Any, csrf: str, name: str = "Отчёты") -> dict
     return dict(await response.json())
 
 
-async def test_lawyer_makes_a_token_sees_it_once_and_uses_it_as_bearer(client: Any, factory: Any, db: Any) -> None:
+async def test_lawyer_makes_a_token_sees_it_once_and_uses_it_as_bearer(
+    client: Any, factory: Any, db: Any
+) -> None:
     lawyer = await factory.user("lawyer")
     csrf = await login(client, lawyer)
     created = await make_token(client, csrf, "  мой   скрипт ")
@@ -50,13 +52,23 @@ async def test_a_lawyer_cannot_revoke_another_lawyers_token(client: Any, factory
     client.session.cookie_jar.clear()
     csrf = await login(client, first)
     await assert_hidden(
-        client, "DELETE", f"/api/v1/me/tokens/{theirs['id']}", "/api/v1/me/tokens/987654", headers={"X-CSRF-Token": csrf}
+        client,
+        "DELETE",
+        f"/api/v1/me/tokens/{theirs['id']}",
+        "/api/v1/me/tokens/987654",
+        headers={"X-CSRF-Token": csrf},
     )
     await assert_hidden(
-        client, "POST", f"/account/tokens/{theirs['id']}/revoke", "/account/tokens/987654/revoke", data={"csrf_token": csrf}
+        client,
+        "POST",
+        f"/account/tokens/{theirs['id']}/revoke",
+        "/account/tokens/987654/revoke",
+        data={"csrf_token": csrf},
     )
     assert await db.fetchval("SELECT revoked_at FROM api_tokens WHERE id = $1", theirs["id"]) is None
-    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {theirs['token']}"})).status == 200
+    assert (
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {theirs['token']}"})
+    ).status == 200
 
 
 async def test_tokens_are_made_and_revoked_on_the_account_page(client: Any, factory: Any, db: Any) -> None:
@@ -65,7 +77,7 @@ async def test_tokens_are_made_and_revoked_on_the_account_page(client: Any, fact
     response = await post_form(client, "/account/tokens", {"name": "Power BI"}, csrf)
     assert response.status == 201
     html = await response.text()
-    token_id, = [r["id"] for r in await db.fetch("SELECT id FROM api_tokens")]
+    (token_id,) = [r["id"] for r in await db.fetch("SELECT id FROM api_tokens")]
     shown = html.split('<code class="wrap-anywhere">', 1)[1].split("</code>", 1)[0]
     assert hash_token(shown) == await db.fetchval("SELECT token_hash FROM api_tokens")
     assert "Power BI" in html
@@ -77,7 +89,13 @@ async def test_tokens_are_made_and_revoked_on_the_account_page(client: Any, fact
 async def test_a_token_needs_a_name_and_members_get_none(client: Any, factory: Any) -> None:
     lawyer = await factory.user("lawyer")
     csrf = await login(client, lawyer)
-    response = await client.post("/api/v1/me/tokens?lang=en", json={"name": " "}, headers={"X-CSRF-Token": csrf})
+    response = await client.post(
+        "/api/v1/me/tokens?lang=en", json={"name": " "}, headers={"X-CSRF-Token": csrf}
+    )
     assert response.status == 400
-    assert (await response.json())["error"]["fields"] == {"name": "Give the token a name of 1 to 100 characters."}
-    assert (await client.delete("/api/v1/me/tokens/99999999999999999999", headers={"X-CSRF-Token": csrf})).status == 404
+    assert (await response.json())["error"]["fields"] == {
+        "name": "Give the token a name of 1 to 100 characters."
+    }
+    assert (
+        await client.delete("/api/v1/me/tokens/99999999999999999999", headers={"X-CSRF-Token": csrf})
+    ).status == 404

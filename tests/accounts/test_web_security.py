@@ -15,11 +15,12 @@ from consult.app import create_app
 from consult.middleware import client_address
 from consult.settings import Settings
 from consult.web import ApiError
-from tests.accounts.conftest import post_form
 from tests.conftest import login, make_settings
 
 
-async def test_a_post_without_the_csrf_token_gets_403_and_changes_nothing(client: Any, factory: Any, db: Any) -> None:
+async def test_a_post_without_the_csrf_token_gets_403_and_changes_nothing(
+    client: Any, factory: Any, db: Any
+) -> None:
     staff = await factory.user("staff")
     await login(client, staff)
     data = {"name": "Злой", "email": "evil@example.org", "role": "staff", "language": "ru"}
@@ -31,20 +32,39 @@ async def test_a_post_without_the_csrf_token_gets_403_and_changes_nothing(client
     assert (await api.json())["error"]["code"] == "csrf"
 
 
-async def test_a_cross_site_post_gets_403_even_with_the_right_token(client: Any, factory: Any, db: Any) -> None:
+async def test_a_cross_site_post_gets_403_even_with_the_right_token(
+    client: Any, factory: Any, db: Any
+) -> None:
     staff = await factory.user("staff")
     csrf = await login(client, staff)
-    data = {"name": "Злой", "email": "evil@example.org", "role": "staff", "language": "ru", "csrf_token": csrf}
-    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}):
+    data = {
+        "name": "Злой",
+        "email": "evil@example.org",
+        "role": "staff",
+        "language": "ru",
+        "csrf_token": csrf,
+    }
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
         response = await client.post("/staff/invites", data=data, headers=headers, allow_redirects=False)
         assert response.status == 403, headers
     assert await db.fetchval("SELECT count(*) FROM one_time_links") == 0
-    ok = await client.post("/staff/invites", data=data, headers={"Origin": str(client.make_url("")).rstrip("/"), "Sec-Fetch-Site": "same-origin"}, allow_redirects=False)
+    ok = await client.post(
+        "/staff/invites",
+        data=data,
+        headers={"Origin": str(client.make_url("")).rstrip("/"), "Sec-Fetch-Site": "same-origin"},
+        allow_redirects=False,
+    )
     assert ok.status == 303
 
 
 async def test_a_visitors_form_without_the_csrf_cookie_gets_403(client: Any, db: Any) -> None:
-    response = await client.post("/signin/member", data={"email": "a@example.org", "csrf_token": "made-up"}, allow_redirects=False)
+    response = await client.post(
+        "/signin/member", data={"email": "a@example.org", "csrf_token": "made-up"}, allow_redirects=False
+    )
     assert response.status == 403
     assert await db.fetchval("SELECT count(*) FROM outbox") == 0
 
@@ -65,7 +85,9 @@ async def snapshot(db: asyncpg.Connection) -> dict[str, tuple[int, str]]:
     result = {}
     for row in await db.fetch(SNAPSHOT):
         name = row["name"]
-        count, digest = await db.fetchrow(f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{name}" t')
+        count, digest = await db.fetchrow(
+            f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{name}\" t"
+        )
         result[name] = (count, digest)
     return result
 
@@ -115,7 +137,9 @@ async def test_under_https_cookies_are_secure_host_only_and_hsts_is_sent(
     https = settings.with_changes("server", base_url="https://consult.example.kz")
     client = await aiohttp_client(create_app(https, db_url))
     staff = await factory.user("staff")
-    response = await client.post("/api/v1/session", json={"email": staff["email"], "password": staff["password"]})
+    response = await client.post(
+        "/api/v1/session", json={"email": staff["email"], "password": staff["password"]}
+    )
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-consult_session=")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
@@ -123,7 +147,9 @@ async def test_under_https_cookies_are_secure_host_only_and_hsts_is_sent(
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-@pytest.mark.parametrize(("column", "shift"), [("last_seen_at", "31 minutes"), ("expires_at", "12 hours 1 minute")])
+@pytest.mark.parametrize(
+    ("column", "shift"), [("last_seen_at", "31 minutes"), ("expires_at", "12 hours 1 minute")]
+)
 async def test_a_lawyer_session_ends_after_idle_time_and_after_twelve_hours(
     client: Any, factory: Any, db: Any, column: str, shift: str
 ) -> None:
@@ -133,12 +159,16 @@ async def test_a_lawyer_session_ends_after_idle_time_and_after_twelve_hours(
     if column == "last_seen_at":
         await db.execute(f"UPDATE sessions SET last_seen_at = now() - interval '{shift}'")
     else:
-        await db.execute(f"UPDATE sessions SET expires_at = created_at + interval '12 hours' - interval '{shift}'")
+        await db.execute(
+            f"UPDATE sessions SET expires_at = created_at + interval '12 hours' - interval '{shift}'"
+        )
     assert (await client.get("/api/v1/me")).status == 401
     assert await db.fetchval("SELECT count(*) FROM sessions") == 0
 
 
-async def test_an_active_session_is_kept_alive_within_the_idle_limit(client: Any, factory: Any, db: Any) -> None:
+async def test_an_active_session_is_kept_alive_within_the_idle_limit(
+    client: Any, factory: Any, db: Any
+) -> None:
     lawyer = await factory.user("lawyer")
     await login(client, lawyer)
     await db.execute("UPDATE sessions SET last_seen_at = now() - interval '29 minutes'")
@@ -170,7 +200,10 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
     assert client_address(request_from("10.0.0.1", "198.51.100.9", ("10.0.0.1",))) == "198.51.100.9"
     # A client forging a first hop cannot choose its address: the nearest untrusted hop wins.
     assert client_address(request_from("10.0.0.1", "1.2.3.4, 198.51.100.9", ("10.0.0.1",))) == "198.51.100.9"
-    assert client_address(request_from("10.0.0.1", "198.51.100.9, 10.0.0.2", ("10.0.0.1", "10.0.0.2"))) == "198.51.100.9"
+    assert (
+        client_address(request_from("10.0.0.1", "198.51.100.9, 10.0.0.2", ("10.0.0.1", "10.0.0.2")))
+        == "198.51.100.9"
+    )
 
 
 async def test_rate_limit_buckets_count_separately_and_say_when_to_retry(db: asyncpg.Connection) -> None:
