@@ -14,7 +14,9 @@ import jinja2
 from aiohttp import web
 
 from consult import i18n, keys
+from consult.booking.jobs import expiry_job, reminders_job
 from consult.db import create_pool, database_url, migrate
+from consult.mail.sender import outbox_job
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
 from consult.settings import ROOT, Settings
 from consult.web import url_for
@@ -28,6 +30,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 ROUTE_MODULES = [
     "consult.site.views",
     "consult.accounts.views",
+    "consult.booking.views",
+    "consult.calendar.views",
+    "consult.mail.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -48,7 +53,11 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 # Background jobs: (name, coroutine function taking the app and returning items handled, idle seconds).
-JOBS: list[tuple[str, Any, float]] = []
+JOBS: list[tuple[str, Any, float]] = [
+    ("outbox", outbox_job, 10.0),
+    ("booking-expiry", expiry_job, 30.0),
+    ("reminders", reminders_job, 60.0),
+]
 
 
 def setup_templates(app: web.Application) -> jinja2.Environment:
