@@ -46,18 +46,16 @@ MARK_FAILED = "UPDATE outbox SET status = 'failed', attempts = attempts + 1, las
 
 
 def retry_delay(attempts: int) -> timedelta | None:
-    """Wait before the next try after `attempts` failed tries (1 minute, doubling, at most 4 hours).
+    """Wait before the next try after `attempts` failed tries: 1 minute, doubling, at most 4 hours.
 
-    None once the tries so far and the next wait would pass three days: the message has failed.
+    None once the waits so far would pass three days: the message has failed for good.
     """
-    waited = timedelta(0)
-    delay = FIRST_RETRY
-    for _ in range(attempts):
-        waited += delay
-        delay = min(delay * 2, LONGEST_RETRY)
-    if waited > GIVE_UP_AFTER:
+    if attempts < 1:
+        return timedelta(0)
+    delays = [min(FIRST_RETRY * 2 ** min(i, 20), LONGEST_RETRY) for i in range(attempts)]
+    if sum(delays, timedelta(0)) > GIVE_UP_AFTER:
         return None
-    return delay
+    return delays[-1]
 
 
 @dataclass(frozen=True)
@@ -115,14 +113,16 @@ async def _record(conn: asyncpg.Connection, row: Any, outcome: Outcome) -> None:
         log.info("email deferred", extra={"outbox_id": row["id"], "error": outcome.error})
 
 
-async def send_due(pool: asyncpg.Pool, settings: Settings, *, batches: int = BATCHES_PER_ROUND) -> int:
+async def send_due(
+    pool: asyncpg.Pool, settings: Settings, *, batches: int = BATCHES_PER_ROUND, batch_size: int = BATCH
+) -> int:
     """One round: claim due messages batch by batch and send them over one connection; return how many."""
     handled = 0
     client: aiosmtplib.SMTP | None = None
     try:
         for _ in range(batches):
             async with pool.acquire() as conn, conn.transaction():
-                rows = await conn.fetch(CLAIM, BATCH)
+                rows = await conn.fetch(CLAIM, batch_size)
                 if not rows:
                     break
                 for row in rows:
