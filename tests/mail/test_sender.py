@@ -126,7 +126,7 @@ async def test_invites_follow_itip_across_create_move_and_cancel(
     assert len(mailbox.envelopes) == 6
     uid = None
     expected = [("REQUEST", 0), ("REQUEST", 0), ("REQUEST", 1), ("REQUEST", 1), ("CANCEL", 2), ("CANCEL", 2)]
-    for (mail_from, rcpts, raw), message, (method, sequence) in zip(
+    for (mail_from, rcpts, _raw), message, (method, sequence) in zip(
         mailbox.envelopes, mailbox.messages, expected, strict=True
     ):
         [recipient] = rcpts
