@@ -114,6 +114,6 @@ RETURNING key
 """
 IDEMPOTENCY_LOOKUP = "SELECT request_hash, status, body FROM booking_idempotency WHERE key = $1"
 IDEMPOTENCY_STORE = "UPDATE booking_idempotency SET status = $2, body = $3 WHERE key = $1"
-IDEMPOTENCY_SWEEP = "DELETE FROM booking_idempotency WHERE created_at < $1 - interval '1 day'"
+IDEMPOTENCY_SWEEP = "DELETE FROM booking_idempotency WHERE created_at < $1::timestamptz - interval '1 day'"
 
 RENEW_FEED = "UPDATE lawyers SET feed_token_hash = $2 WHERE user_id = $1"

@@ -51,7 +51,7 @@ async def test_with_confirmation_off_the_booking_is_confirmed_at_once_and_both_g
 
     lawyer = await factory.lawyer()
     client = await aiohttp_client(create_app(make_settings(booking={"confirmation": "none"}), db_url))
-    response = await book(client, slot(), tz="UTC")
+    response = await book(client, slot())
     assert response.status == 201
     assert (await response.json())["status"] == "confirmed"
     assert [(k, r) for k, r, _m in await queued(db)] == [
@@ -64,7 +64,7 @@ async def test_with_confirmation_off_the_booking_is_confirmed_at_once_and_both_g
 async def test_member_cannot_book_a_slot_taken_a_moment_ago(client: Any, factory: Factory) -> None:
     await factory.lawyer()
     assert (await book(client, slot(), 1)).status == 201
-    response = await book(client, slot(), 2, lang="en")
+    response = await client.post("/api/v1/bookings", json=booking_body(slot(), 2), params={"lang": "en"})
     assert response.status == 409
     assert await response.json() == {
         "error": {
@@ -153,7 +153,7 @@ async def test_a_member_may_hold_only_so_many_upcoming_consultations(client: Any
     await factory.lawyer()
     assert (await book(client, slot(hour=10), 1)).status == 201
     assert (await book(client, slot(hour=11), 1)).status == 201
-    response = await book(client, slot(hour=12), 1, lang="en")
+    response = await book(client, slot(hour=12), 1)
     assert response.status == 409
     assert (await response.json())["error"]["code"] == "too_many_bookings"
 

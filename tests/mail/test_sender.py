@@ -110,7 +110,7 @@ async def test_invites_follow_itip_across_create_move_and_cancel(
 ) -> None:
     lawyer = await factory.lawyer(language="kk")
     question = "Мне не выплатили отпускные за лето, куда обращаться?"
-    created = await (await book(client, slot(), question=question, lang="ru")).json()
+    created = await (await book(client, slot(), question=question)).json()
     assert await drain(client.app) == 2
     token = await manage_token(db, "member1@example.org")
     response = await client.post(
