@@ -345,3 +345,25 @@ async def test_lawyer_lists_their_bookings_with_the_members_details(client: Any,
     }
     response = await client.get("/api/v1/me/bookings", params={"from": "yesterday"})
     assert response.status == 400
+
+
+async def test_answers_carry_the_fields_the_openapi_document_promises(
+    client: Any, factory: Factory, db: asyncpg.Connection
+) -> None:
+    from consult.booking.openapi import PATHS, SCHEMAS
+
+    lawyer = await factory.lawyer()
+    created = await (await book(client, slot())).json()
+    token = await manage_token(db, "member1@example.org")
+    member = await (await client.get(f"/api/v1/bookings/manage/{token}")).json()
+    await login(client, lawyer)
+    [item] = (
+        await (
+            await client.get("/api/v1/me/bookings", params={"to": slot(days_ahead=5).date().isoformat()})
+        ).json()
+    )["items"]
+    for body, name in ((created, "BookingCreated"), (member, "MemberBooking"), (item, "LawyerBooking")):
+        schema = SCHEMAS[name]
+        assert set(schema["required"]) <= set(body) <= set(schema["properties"])
+    refs = str(PATHS)
+    assert all(f"#/components/schemas/{name}" in refs for name in SCHEMAS)
