@@ -12,21 +12,20 @@ zero errors. A scratch database is made and dropped.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import sys
 import time
 from datetime import datetime, timedelta
 from datetime import time as wall
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp
 import asyncpg
 from aiohttp import web
+from scratch import free_port, scratch_database
 
 from consult.app import create_app
 from consult.availability.slots import kz_holidays
@@ -35,12 +34,6 @@ from consult.settings import load_settings
 
 ALMATY = ZoneInfo("Asia/Almaty")
 LAWYERS = 10
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _serve(app: web.Application, port: int) -> web.AppRunner:
@@ -85,7 +78,7 @@ async def bare_rate(db_url: str, n: int, concurrency: int) -> float:
 
     app = web.Application()
     app.router.add_get("/", handler)
-    port = _port()
+    port = free_port()
     runner = await _serve(app, port)
     try:
         elapsed, statuses = await _fire(f"http://127.0.0.1:{port}/", [None] * n, concurrency)
@@ -141,7 +134,7 @@ async def booking_rate(db_url: str, n: int, concurrency: int) -> float:
     settings = load_settings(environ={"CONSULT_SECRET_KEY": "b" * 40})
     settings = settings.with_changes("server", workers=False, trusted_proxies=("127.0.0.1",))
     app = create_app(settings, database_url=db_url)
-    port = _port()
+    port = free_port()
     runner = await _serve(app, port)
     bodies: list[dict[str, object] | None] = [
         {
@@ -164,18 +157,9 @@ async def booking_rate(db_url: str, n: int, concurrency: int) -> float:
 
 
 async def main(n: int, concurrency: int) -> None:
-    server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"consult_bench_{os.getpid()}"
-    parts = urlsplit(server_url)
-    db_url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    async with scratch_database() as db_url:
         bare = await bare_rate(db_url, n, concurrency)
         booked = await booking_rate(db_url, n, concurrency)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     print(f"bare aiohttp + asyncpg (SELECT 1): {bare:.0f} requests/second")
     print(f"bookings on distinct free slots:   {booked:.0f} bookings/second, 0 errors")
     print(f"ratio: {100 * booked / bare:.0f}% (target >= 25%)")

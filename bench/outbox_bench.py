@@ -10,18 +10,16 @@ is at least 200 messages a second.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import asyncpg
 from aiosmtpd.controller import Controller
+from scratch import free_port, scratch_database
 
 from consult.calendar.ics import Invite, build_invite
 from consult.db import create_pool, migrate
@@ -37,12 +35,6 @@ class Sink:
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.count += 1
         return "250 OK"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _message(n: int) -> bytes:
@@ -82,13 +74,7 @@ def _message(n: int) -> bytes:
 
 
 async def main(n: int) -> float:
-    server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"consult_bench_{os.getpid()}"
-    parts = urlsplit(server_url)
-    db_url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    port = _port()
+    port = free_port()
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
@@ -96,27 +82,26 @@ async def main(n: int) -> float:
         environ={"CONSULT_SMTP_PORT": str(port), "CONSULT_MAIL_FROM": "consult@example.kz"}
     )
     try:
-        pool = await create_pool(db_url, settings)
-        async with pool.acquire() as conn:
-            await migrate(conn)
-            raw = _message(0)
-            await conn.copy_records_to_table(
-                "outbox",
-                columns=["kind", "recipient", "message", "message_id"],
-                records=[
-                    ("bench", f"member{i}@example.org", raw, f"<bench-{i}@example.kz>") for i in range(n)
-                ],
-            )
-        started = time.perf_counter()
-        sent = 0
-        while handled := await send_due(pool, settings):
-            sent += handled
-        elapsed = time.perf_counter() - started
-        await pool.close()
+        async with scratch_database() as db_url:
+            pool = await create_pool(db_url, settings)
+            async with pool.acquire() as conn:
+                await migrate(conn)
+                raw = _message(0)
+                await conn.copy_records_to_table(
+                    "outbox",
+                    columns=["kind", "recipient", "message", "message_id"],
+                    records=[
+                        ("bench", f"member{i}@example.org", raw, f"<bench-{i}@example.kz>") for i in range(n)
+                    ],
+                )
+            started = time.perf_counter()
+            sent = 0
+            while handled := await send_due(pool, settings):
+                sent += handled
+            elapsed = time.perf_counter() - started
+            await pool.close()
     finally:
         controller.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     assert sent == n == sink.count, (sent, n, sink.count)
     rate = n / elapsed
     print(f"outbox: {n} messages ({len(raw)} bytes each) in {elapsed:.2f} s = {rate:.0f} messages/second")
