@@ -15,7 +15,9 @@ from aiohttp import web
 
 from consult import i18n, keys
 from consult.accounts import jobs as accounts_jobs
+from consult.booking.jobs import expiry_job, reminders_job
 from consult.db import create_pool, database_url, migrate
+from consult.mail.sender import outbox_job
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
 from consult.ops.heartbeats import JOB_NAME as HEARTBEAT_JOB
 from consult.ops.heartbeats import record_heartbeats
@@ -39,6 +41,9 @@ ROUTE_MODULES = [
     "consult.ops.views",
     "consult.privacy.views",
     "consult.accounts.staff_views",
+    "consult.booking.views",
+    "consult.calendar.views",
+    "consult.mail.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -68,6 +73,9 @@ JOBS: list[tuple[str, Any, float]] = [
     (HEARTBEAT_JOB, record_heartbeats, 15.0),
     ("retention", run_retention, 3600.0),
     ("accounts-sweep", accounts_jobs.sweep, 3600.0),
+    ("outbox", outbox_job, 10.0),
+    ("booking-expiry", expiry_job, 30.0),
+    ("reminders", reminders_job, 60.0),
 ]
 
 
