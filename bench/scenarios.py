@@ -236,13 +236,15 @@ def booking_body(n: int, lawyer: int, start: str, tag: str) -> dict[str, Any]:
     }
 
 
-async def _count_bookings(url: str, pattern: str) -> dict[str, int]:
+BOOKINGS_BY_STATUS = "SELECT status, count(*) AS n FROM bookings WHERE member_email LIKE $1 GROUP BY status"
+OUTBOX_BY_STATUS = "SELECT status, count(*) AS n FROM outbox WHERE kind = 'bench' GROUP BY status"
+
+
+async def _by_status(url: str, sql: str, *args: Any) -> dict[str, int]:
+    """Count rows by status with one short connection (the app's pool is not ours to use)."""
     conn = await asyncpg.connect(url)
     try:
-        rows = await conn.fetch(
-            "SELECT status, count(*) AS n FROM bookings WHERE member_email LIKE $1 GROUP BY status", pattern
-        )
-        return {r["status"]: int(r["n"]) for r in rows}
+        return {r["status"]: int(r["n"]) for r in await conn.fetch(sql, *args)}
     finally:
         await conn.close()
 
@@ -274,7 +276,7 @@ def bookings(ctx: Context) -> list[Row]:
         ok=[201],
         forwarded_for=True,
     )
-    made = asyncio.run(_count_bookings(ctx.db_url, "bench%@bench.example"))
+    made = asyncio.run(_by_status(ctx.db_url, BOOKINGS_BY_STATUS, "bench%@bench.example"))
     row = with_ratio(ctx, Row.from_load(name, figures, target=">= 25% of floor, 0 errors"))
     row.passed = row.errors == 0 and row.ratio is not None and row.ratio >= 0.25
     row.note = (
@@ -289,7 +291,7 @@ def bookings(ctx: Context) -> list[Row]:
         for n in range(100)
     ]
     race = drive(ctx.app, race_items, concurrency=100, requests=100, seconds=60, warmup=0, ok=[201, 409])
-    stored = asyncio.run(_count_bookings(ctx.db_url, "race%@bench.example"))
+    stored = asyncio.run(_by_status(ctx.db_url, BOOKINGS_BY_STATUS, "race%@bench.example"))
     race_row = Row.from_load(race_name, race, target="1 x 201 + 99 x 409")
     race_row.passed = race["statuses"] == {"201": 1, "409": 99} and stored == {"confirmed": 1}
     race_row.note = f"answers {race['statuses']}; rows stored for that slot: {stored}"
@@ -521,17 +523,6 @@ async def _queue(url: str, n: int) -> dict[str, Any]:
         await conn.close()
 
 
-async def _outbox_state(url: str) -> dict[str, int]:
-    conn = await asyncpg.connect(url)
-    try:
-        rows = await conn.fetch(
-            "SELECT status, count(*) AS n FROM outbox WHERE kind = 'bench' GROUP BY status"
-        )
-        return {r["status"]: int(r["n"]) for r in rows}
-    finally:
-        await conn.close()
-
-
 def outbox(ctx: Context) -> list[Row]:
     name = "outbox draining to local SMTP (consult worker)"
     target = ">= 200 msg/s"
@@ -551,7 +542,7 @@ def outbox(ctx: Context) -> list[Row]:
     state: dict[str, int] = {}
     limit = time.monotonic() + max(60.0, n / 50)
     while time.monotonic() < limit:
-        state = asyncio.run(_outbox_state(ctx.db_url))
+        state = asyncio.run(_by_status(ctx.db_url, OUTBOX_BY_STATUS))
         if not state.get("pending"):
             break
         if ctx.procs.children["worker"].poll() is not None:
