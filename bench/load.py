@@ -12,8 +12,8 @@ A response whose status is not in `ok` counts as an error, as does a request tha
 With "forwarded_for", each request carries its own X-Forwarded-For address (for a server that trusts
 loopback as its proxy), so per-address rate limits see many clients, as in production.
 
-The answer also says how busy this process was (`client_cpu`: CPU seconds per wall second of the
-measured phase); well below 1.0 means the client was waiting for the server, not the other way round.
+The answer also quotes the first few answers that were not ok (`samples`), and says how busy this
+process was (`client_cpu`: CPU seconds per wall second of the measured phase); well below 1.0 means the client was waiting for the server, not the other way round.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     failures: dict[str, int] = {}
+    samples: list[dict[str, Any]] = []  # the first few answers that were not ok, to say why
     sent = 0
     timeout = aiohttp.ClientTimeout(total=float(spec.get("request_timeout", 30)))
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
@@ -78,8 +79,10 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 async with session.request(
                     item.get("method", "GET"), item["path"], json=item.get("json"), headers=headers
                 ) as response:
-                    await response.read()
+                    body = await response.read()
                     status = response.status
+                if status not in ok and len(samples) < 3:
+                    samples.append({"status": status, "body": body[:300].decode("utf-8", "replace")})
             except Exception as exc:
                 if record:
                     name = type(exc).__name__
@@ -119,6 +122,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "failures": failures,
+        "samples": samples,
         "errors": bad,
         "concurrency": concurrency,
         "client_cpu": round(cpu / elapsed, 2) if elapsed else None,

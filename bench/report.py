@@ -56,7 +56,10 @@ class Row:
             "statuses",
             "client_cpu",
         )
-        return cls(name=name, **{k: figures.get(k) for k in keys}, **kw)
+        row = cls(name=name, **{k: figures.get(k) for k in keys}, **kw)
+        if figures.get("samples"):
+            row.extra["samples"] = figures["samples"]
+        return row
 
 
 def _read(path: str) -> str:

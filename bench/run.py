@@ -24,6 +24,7 @@ import time
 import traceback
 from dataclasses import fields
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import data, report, scenarios
@@ -64,6 +65,29 @@ def app_environment(db_url: str, port: int) -> dict[str, str]:
     }
 
 
+SCENARIOS = {
+    "floor": scenarios.floor,
+    "slots": scenarios.slots,
+    "search": scenarios.search,
+    "pages": scenarios.pages,
+    "bookings": scenarios.bookings,
+    "outbox": scenarios.outbox,
+}
+
+
+def show_profile(path: Path) -> None:
+    """Print the functions consult spent the most time in (its own time, then with callees)."""
+    import pstats
+
+    if not path.exists():
+        say(f"no profile at {path}")
+        return
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(40)
+    say(f"profile: {path} (open with python -m pstats)")
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -85,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--archive", type=int, help="published archive entries (default 100000)")
     parser.add_argument("--quick", action="store_true", help="short runs (about two minutes in all)")
+    parser.add_argument(
+        "--only", help=f"comma-separated scenarios to run (of {', '.join(SCENARIOS)}; memory always runs)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="run consult under cProfile and print where its time went"
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else scenarios.Plan()
     entries = args.archive or (20_000 if args.quick else 100_000)
@@ -108,20 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         floor_port, app_port = free_port(), free_port()
         env = app_environment(url, app_port)
         procs.start("floor", ["bench.floor", "--dsn", url, "--port", str(floor_port)])
-        app = procs.start(
-            "consult",
-            [
-                "consult",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(app_port),
-                "--no-workers",
-                "--no-migrate",
-            ],
-            env,
-        )
+        serve = ["consult", "serve", "--host", "127.0.0.1", "--port", str(app_port)]
+        serve += ["--no-workers", "--no-migrate"]
+        if args.profile:
+            serve = ["cProfile", "-o", str(procs.logdir / "consult.prof"), "-m", *serve]
+        app = procs.start("consult", serve, env)
         procs.wait_http("floor", f"http://127.0.0.1:{floor_port}/floor")
         procs.wait_http("consult", f"http://127.0.0.1:{app_port}/readyz")
         rss_start = peak_rss_mb(app.pid)
@@ -137,14 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             lawyer_ids=facts["lawyer_ids"],
         )
         scenarios.discover(ctx)
-        for name, work in (
-            ("floor", scenarios.floor),
-            ("slots", scenarios.slots),
-            ("search", scenarios.search),
-            ("pages", scenarios.pages),
-            ("bookings", scenarios.bookings),
-            ("outbox", scenarios.outbox),
-        ):
+        chosen = args.only.split(",") if args.only else list(SCENARIOS)
+        for name, work in SCENARIOS.items():
+            if name not in chosen and name != "floor":
+                continue
             say(f"{name}:")
             run_scenario(rows, name, work, ctx)
         run_scenario(rows, "memory", scenarios.memory, ctx, rss_start)
@@ -158,7 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         say("the run stopped early: cleaning up")
     finally:
+        # Stopping consult first and on its own: a graceful stop lets cProfile write its file.
+        stopped = time.perf_counter()
+        procs.stop("consult", grace=30)
+        say(f"consult stopped in {time.perf_counter() - stopped:.1f} s")
         procs.stop_all()
+        if args.profile:
+            show_profile(procs.logdir / "consult.prof")
         try:
             asyncio.run(db.drop())
         except Exception as exc:

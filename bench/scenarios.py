@@ -199,27 +199,80 @@ def slots(ctx: Context) -> list[Row]:
 # --- 3. bookings -------------------------------------------------------------------------------------------
 
 
+Offer = tuple[int, str, datetime, datetime]  # lawyer, start as the API wrote it, start, end
+
+
 def free_slots(ctx: Context) -> list[tuple[int, str]]:
-    """(lawyer, start) pairs free from day 2 to day 30: from the slots API, else from the seeded grid."""
+    """(lawyer, start) pairs free from day 2 to day 30 that can all be booked together.
+
+    From the slots API (the engine in this process before the API exists). Two free slots of one lawyer
+    may still exclude each other once one is booked (the lawyer's buffer after it), so each lawyer's
+    offers are thinned to slots at least the slot plus the buffer apart.
+    """
     today = almaty_today()
     first, last = today + timedelta(days=2), today + timedelta(days=30)
-    found: list[tuple[int, str]] = []
+    offers: list[Offer] = []
     if has_endpoint(ctx, "GET", "/api/v1/slots", slots_query(first, last)):
         for lawyer in ctx.lawyer_ids:
             answer = http_json(ctx.app + slots_query(first, last, lawyer=lawyer))
-            found += [(int(s["lawyer_id"]), s["start"]) for s in answer.get("slots", [])]
-        return found
-    # The seeded bookings sit on even grid places; odd ones are free unless a holiday closes the day.
-    from consult.availability.slots import kz_holidays
+            offers += [
+                (
+                    int(s["lawyer_id"]),
+                    s["start"],
+                    datetime.fromisoformat(s["start"]),
+                    datetime.fromisoformat(s["end"]),
+                )
+                for s in answer.get("slots", [])
+            ]
+    else:
+        offers = asyncio.run(_engine_slots(ctx, first, last))
+    buffers = asyncio.run(_buffers(ctx.db_url))
+    taken: list[tuple[int, str]] = []
+    busy_until: dict[int, datetime] = {}
+    for lawyer, text, start, end in sorted(offers, key=lambda o: (o[0], o[2])):
+        if lawyer in busy_until and start < busy_until[lawyer]:
+            continue
+        busy_until[lawyer] = end + timedelta(minutes=buffers.get(lawyer, 0))
+        taken.append((lawyer, text))
+    return taken
 
-    holidays = set(kz_holidays([first.year, last.year]))
-    for n, lawyer in enumerate(ctx.lawyer_ids):
-        slot = data.SLOT_MINUTES[n]
-        for start in data.grid(slot, first, last):
-            shifted = start + timedelta(minutes=slot)
-            if shifted.astimezone(data.ZONE).date() not in holidays:
-                found.append((lawyer, shifted.astimezone(data.ZONE).isoformat()))
-    return found
+
+async def _buffers(url: str) -> dict[int, int]:
+    conn = await asyncpg.connect(url)
+    try:
+        return {
+            r["user_id"]: r["buffer_minutes"]
+            for r in await conn.fetch("SELECT user_id, buffer_minutes FROM lawyers")
+        }
+    finally:
+        await conn.close()
+
+
+async def _engine_slots(ctx: Context, first: date, last: date) -> list[Offer]:
+    """Ask the slot engine in this process, with the app's settings, when the API is not there yet."""
+    from consult.availability.service import slots_per_lawyer
+    from consult.settings import load_settings
+
+    settings = load_settings(environ=ctx.app_env)
+    conn = await asyncpg.connect(ctx.db_url)
+    try:
+        topic_id = await conn.fetchval("SELECT id FROM topics WHERE slug = $1", data.TOPIC)
+        per_lawyer, _load, _rules = await slots_per_lawyer(
+            conn,
+            settings,
+            topic_id=topic_id,
+            lawyer_id=None,
+            window_start=datetime.combine(first, datetime.min.time(), data.ZONE),
+            window_end=datetime.combine(last + timedelta(days=1), datetime.min.time(), data.ZONE),
+            now=datetime.now(UTC),
+        )
+    finally:
+        await conn.close()
+    return [
+        (lawyer, start.astimezone(data.ZONE).isoformat(), start, end)
+        for lawyer, found in per_lawyer.items()
+        for start, end in found
+    ]
 
 
 def booking_body(n: int, lawyer: int, start: str, tag: str) -> dict[str, Any]:
@@ -283,7 +336,7 @@ def bookings(ctx: Context) -> list[Row]:
         f"{len(pairs)} free slots offered; {sum(made.values())} bookings stored ({made}); "
         f"compared with the floor at the same concurrency"
     )
-    row.extra = {"stored": made}
+    row.extra["stored"] = made
 
     lawyer, start = race_slot
     race_items = [

@@ -51,7 +51,7 @@ async def test_load_generator_reports_rate_latency_and_statuses_of_a_short_run(t
     assert child.returncode == 0, err.decode()
     figures = json.loads(out)
     assert set(figures) == {
-        "requests", "seconds", "rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "statuses", "failures",
+        "requests", "seconds", "rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "statuses", "failures", "samples",
         "errors", "concurrency", "client_cpu",
     }  # fmt: skip
     assert figures["requests"] > 0
@@ -60,6 +60,7 @@ async def test_load_generator_reports_rate_latency_and_statuses_of_a_short_run(t
     # The 201s are not in "ok": they count as errors, and nothing else does.
     assert figures["errors"] == figures["statuses"]["201"]
     assert figures["failures"] == {}
+    assert figures["samples"][0] == {"status": 201, "body": '{"id": 1}'}
     assert figures["concurrency"] == 4
     assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     assert figures["rps"] > 0
