@@ -198,3 +198,21 @@ def write(result: dict[str, Any], rows: list[Row]) -> Path:
     (RESULTS / "latest.json").write_text(text + "\n", "utf-8")
     (RESULTS / "latest.md").write_text(markdown(result, rows), "utf-8")
     return path
+
+
+README = ROOT / "README.md"
+BEGIN, END = "<!-- bench:latest -->", "<!-- /bench:latest -->"
+
+
+def update_readme(table: str) -> bool:
+    """Put the latest table between the README's markers; False when the markers are missing."""
+    try:
+        text = README.read_text("utf-8")
+    except OSError:
+        return False
+    if BEGIN not in text or END not in text:
+        return False
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(f"{head}{BEGIN}\n{table}{END}{tail}", "utf-8")
+    return True

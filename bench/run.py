@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", help=f"comma-separated scenarios to run (of {', '.join(SCENARIOS)}; memory always runs)"
     )
+    parser.add_argument("--readme", action="store_true", help="also put the table into README.md")
     parser.add_argument(
         "--profile", action="store_true", help="run consult under cProfile and print where its time went"
     )
@@ -199,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     say("")
     say(report.text_table(rows))
     path = report.write(result, rows)
-    say(f"\nwritten: {path} (and latest.json, latest.md) in {result['seconds']:.0f} s")
+    if args.readme and not report.update_readme((report.RESULTS / "latest.md").read_text("utf-8")):
+        say("README.md has no bench markers; the table is in bench/results/latest.md")
+    say(
+        f"\nwritten: {path} (and latest.json, latest.md) in {result['seconds']:.0f} s; logs in {procs.logdir}"
+    )
     # A target missed is a finding written in the table, not a failure of the run.
     return 2 if broke else 0
 
