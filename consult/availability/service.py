@@ -18,8 +18,10 @@ from consult.availability.slots import (
     Rules,
     ServiceRules,
     Slot,
+    Span,
     WeeklyRange,
-    available_slots,
+    available_spans,
+    from_micros,
     kz_holidays,
     merge_lawyers,
 )
@@ -46,9 +48,13 @@ WHERE lawyer_id = ANY($1::bigint[]) AND day BETWEEN $2 AND $3
 """
 
 # A pending booking whose hold has lapsed frees its time at once, even before the expiry job runs.
+# A booking lasts at most 2 hours plus a 4-hour pause (the lawyers table's checks), so one starting over a
+# day before the window cannot reach into it: that bound lets the (lawyer_id, starts_at) index skip the
+# lawyer's whole past instead of reading it.
 BUSY = """
 SELECT lawyer_id, starts_at, ends_at FROM bookings
-WHERE lawyer_id = ANY($1::bigint[]) AND starts_at < $3 AND blocked_until > $2
+WHERE lawyer_id = ANY($1::bigint[]) AND starts_at < $3 AND starts_at > $2::timestamptz - interval '1 day'
+  AND blocked_until > $2
   AND (status = 'confirmed' OR (status = 'pending' AND hold_expires_at > $4))
 ORDER BY lawyer_id, starts_at
 """
@@ -120,7 +126,7 @@ async def load_busy(
     return busy
 
 
-async def slots_per_lawyer(
+async def spans_per_lawyer(
     conn: asyncpg.Connection,
     settings: Settings,
     *,
@@ -129,8 +135,8 @@ async def slots_per_lawyer(
     window_start: datetime,
     window_end: datetime,
     now: datetime,
-) -> tuple[dict[int, list[Slot]], dict[int, int], list[LawyerRules]]:
-    """Return each lawyer's bookable slots in the window, their live-booking load, and their rules."""
+) -> tuple[dict[int, list[Span]], dict[int, int], list[LawyerRules]]:
+    """Return each lawyer's bookable slots as epoch-microsecond spans, their live load, and their rules."""
     # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
     first_day = (window_start - timedelta(days=1)).date()
     last_day = (window_end + timedelta(days=1)).date()
@@ -142,9 +148,9 @@ async def slots_per_lawyer(
     busy = await load_busy(conn, ids, window_start - timedelta(days=1), window_end + timedelta(days=1), now)
     years = tuple(range(first_day.year, last_day.year + 1))
     closed = {r["day"] for r in await conn.fetch(CLOSURES, first_day, last_day)}
-    days_off = set(_holidays_of(years)) | closed
+    days_off = _holidays_of(years) | closed if closed else _holidays_of(years)
     rules_of_service = service_rules(settings)
-    per_lawyer: dict[int, list[Slot]] = {}
+    per_lawyer: dict[int, list[Span]] = {}
     load: dict[int, int] = {}
     for lr in lawyers:
         zone = ZoneInfo(lr.rules.timezone)
@@ -152,11 +158,35 @@ async def slots_per_lawyer(
         counts = (
             Counter(b.start.astimezone(zone).date() for b in booked) if rules_of_service.daily_cap else None
         )
-        per_lawyer[lr.id] = available_slots(
+        per_lawyer[lr.id] = available_spans(
             lr.rules, booked, days_off, window_start, window_end, now, rules_of_service, counts
         )
         load[lr.id] = len(booked)
     return per_lawyer, load, lawyers
+
+
+async def slots_per_lawyer(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    lawyer_id: int | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> tuple[dict[int, list[Slot]], dict[int, int], list[LawyerRules]]:
+    """Return each lawyer's bookable slots in the window, their live-booking load, and their rules."""
+    per_lawyer, load, lawyers = await spans_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=lawyer_id,
+        window_start=window_start,
+        window_end=window_end,
+        now=now,
+    )
+    slots = {lid: [(from_micros(s), from_micros(e)) for s, e in spans] for lid, spans in per_lawyer.items()}
+    return slots, load, lawyers
 
 
 async def bookable_slots(
@@ -170,7 +200,7 @@ async def bookable_slots(
     now: datetime,
 ) -> list[LawyerSlot]:
     """Return (start, end, lawyer_id) for every bookable slot; 'any lawyer' merges the topic's lawyers."""
-    per_lawyer, load, _rules = await slots_per_lawyer(
+    per_lawyer, load, _rules = await spans_per_lawyer(
         conn,
         settings,
         topic_id=topic_id,
@@ -179,9 +209,8 @@ async def bookable_slots(
         window_end=window_end,
         now=now,
     )
-    if lawyer_id is not None:
-        return [(s, e, lawyer_id) for s, e in per_lawyer.get(lawyer_id, [])]
-    return merge_lawyers(per_lawyer, load)
+    # Merging on integers and converting only the merged slots keeps a busy month cheap.
+    return [(from_micros(s), from_micros(e), lid) for s, e, lid in merge_lawyers(per_lawyer, load)]
 
 
 async def free_lawyers_at(

@@ -25,9 +25,17 @@ async def test_a_confirmed_booking_takes_its_slot_away_and_a_lapsed_hold_does_no
     first = MONDAY.replace(hour=4)
     await factory.booking(lawyer, start=first, status="confirmed")
     lapsed = await factory.booking(lawyer, start=first + timedelta(hours=1), status="pending")
-    await db.execute("UPDATE bookings SET hold_expires_at = $2 WHERE id = $1", lapsed["id"], NOW - timedelta(minutes=1))
+    await db.execute(
+        "UPDATE bookings SET hold_expires_at = $2 WHERE id = $1", lapsed["id"], NOW - timedelta(minutes=1)
+    )
     slots = await bookable_slots(
-        db, settings, topic_id=topic, lawyer_id=None, window_start=MONDAY, window_end=MONDAY + timedelta(days=1), now=NOW
+        db,
+        settings,
+        topic_id=topic,
+        lawyer_id=None,
+        window_start=MONDAY,
+        window_end=MONDAY + timedelta(days=1),
+        now=NOW,
     )
     assert [s[0] for s in slots] == [first + timedelta(minutes=30 * i) for i in (1, 2, 3)]
     assert {s[2] for s in slots} == {lawyer["id"]}
