@@ -28,6 +28,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 ROUTE_MODULES = [
     "consult.site.views",
     "consult.accounts.views",
+    "consult.availability.views",
+    "consult.availability.picker",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.

@@ -195,6 +195,11 @@ def start_of_day(day: date, tz_name: str) -> datetime:
     return from_micros(_instant(day, time(0), zoneinfo.ZoneInfo(tz_name)))
 
 
+def date_window(first: date, last: date, tz_name: str) -> tuple[datetime, datetime]:
+    """Return [first 00:00, last + 1 00:00) in a zone as aware instants: the dates a caller asked for."""
+    return start_of_day(first, tz_name), start_of_day(last + timedelta(days=1), tz_name)
+
+
 def _fill_range(
     out: list[Span],
     range_start: int,
