@@ -58,6 +58,10 @@ EMPTY_ROWS = 3
 MAX_FORM_ROWS = 200
 
 
+def see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
 def clock(request: web.Request) -> datetime:
     """Return now; tests pin the service's clock with app[keys.SERVICES]["clock"] (a callable)."""
     pinned = request.app[keys.SERVICES].get("clock")
@@ -92,10 +96,12 @@ async def _store(request: web.Request, body: dict[str, Any]) -> Availability:
         if value is None:
             raise invalid(errors)
         await queries.save_availability(conn, user.id, value)
+        stored = await queries.load_availability(conn, user.id)
         detail = {"weekly": len(value.weekly), "exceptions": len(value.exceptions), "topics": value.topics}
         await queries.audit(conn, user.id, "availability_update", "lawyer", str(user.id), json.dumps(detail))
     log.info("availability saved", extra={"lawyer_id": user.id})
-    return value
+    assert stored is not None
+    return stored
 
 
 @routes.get("/api/v1/me/availability", name="api-availability")
@@ -277,7 +283,7 @@ async def availability_save(request: web.Request) -> web.StreamResponse:
         if exc.status != 400:
             raise
         return await _page(request, body, shown, form_errors(exc.fields), status=400)
-    return web.HTTPSeeOther(str(request.app.router["availability"].url_for().with_query(saved="1")))
+    return see_other(str(request.app.router["availability"].url_for().with_query(saved="1")))
 
 
 # --- Staff: union-wide closures --------------------------------------------------------------------------
@@ -319,7 +325,7 @@ async def closures_add(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
         await conn.execute(queries.ADD_CLOSURE, day, reason)
         await queries.audit(conn, user.id, "closure_add", "closure", day.isoformat(), "{}")
-    return web.HTTPSeeOther(str(request.app.router["staff-closures"].url_for()))
+    return see_other(str(request.app.router["staff-closures"].url_for()))
 
 
 @routes.post("/staff/closures/{day}/remove", name="staff-closures-remove")
@@ -333,7 +339,7 @@ async def closures_remove(request: web.Request) -> web.StreamResponse:
         if removed is None:
             raise ApiError(404, "not_found", N_("Not found."))
         await queries.audit(conn, user.id, "closure_remove", "closure", removed.isoformat(), "{}")
-    return web.HTTPSeeOther(str(request.app.router["staff-closures"].url_for()))
+    return see_other(str(request.app.router["staff-closures"].url_for()))
 
 
 # --- Public API: topics, lawyers, slots ------------------------------------------------------------------
