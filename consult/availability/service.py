@@ -189,6 +189,29 @@ async def slots_per_lawyer(
     return slots, load, lawyers
 
 
+async def bookable_spans(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    lawyer_id: int | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> list[tuple[int, int, int]]:
+    """Return (start, end, lawyer_id) per bookable slot, as epoch microseconds; 'any lawyer' merges."""
+    per_lawyer, load, _rules = await spans_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=lawyer_id,
+        window_start=window_start,
+        window_end=window_end,
+        now=now,
+    )
+    return merge_lawyers(per_lawyer, load)
+
+
 async def bookable_slots(
     conn: asyncpg.Connection,
     settings: Settings,
@@ -200,7 +223,7 @@ async def bookable_slots(
     now: datetime,
 ) -> list[LawyerSlot]:
     """Return (start, end, lawyer_id) for every bookable slot; 'any lawyer' merges the topic's lawyers."""
-    per_lawyer, load, _rules = await spans_per_lawyer(
+    spans = await bookable_spans(
         conn,
         settings,
         topic_id=topic_id,
@@ -210,7 +233,7 @@ async def bookable_slots(
         now=now,
     )
     # Merging on integers and converting only the merged slots keeps a busy month cheap.
-    return [(from_micros(s), from_micros(e), lid) for s, e, lid in merge_lawyers(per_lawyer, load)]
+    return [(from_micros(s), from_micros(e), lid) for s, e, lid in spans]
 
 
 async def free_lawyers_at(

@@ -168,9 +168,9 @@ def available_spans(
         if cap is not None and counts.get(day, 0) >= cap:
             day += one_day
             continue
-        walls = list(extra.get(day, ()))
+        walls = extra.get(day, ())
         if day not in day_off and day not in holidays:
-            walls.extend(weekly.get(day.isoweekday(), ()))
+            walls = (*walls, *weekly.get(day.isoweekday(), ()))
         if walls:
             for range_start, range_end in _merged_instants(day, walls, tz):
                 _fill_range(
@@ -188,6 +188,13 @@ def to_micros(moment: datetime) -> int:
 def from_micros(micros: int) -> datetime:
     """Return microseconds since the Unix epoch as an aware UTC instant."""
     return _EPOCH + timedelta(microseconds=micros)
+
+
+@functools.lru_cache(maxsize=131072)
+def rfc3339(micros: int, tz: zoneinfo.ZoneInfo) -> str:
+    """Format an instant (epoch microseconds) as RFC 3339 with the zone's offset then."""
+    # Slot instants recur on every request for the same days, so their text is worth keeping.
+    return from_micros(micros).astimezone(tz).isoformat()
 
 
 def start_of_day(day: date, tz_name: str) -> datetime:
@@ -213,23 +220,30 @@ def _fill_range(
 ) -> None:
     """Append the free aligned slots of one range that start within the bounds."""
     # Jump straight to the first aligned start at or after `earliest` instead of walking up to it.
-    k = 0 if range_start >= earliest else -((range_start - earliest) // length)
-    # Busy intervals are merged and sorted, so their ends are sorted too: bisect once, then sweep.
-    i = bisect.bisect_right(busy_ends, range_start + k * length)
-    n = len(busy_ends)
+    start = (
+        range_start
+        if range_start >= earliest
+        else range_start - ((range_start - earliest) // length) * length
+    )
     last_start = min(range_end - length, latest, stop - 1)
-    start = range_start + k * length
+    # Busy intervals are merged and sorted, so their ends are sorted too: find the first one that can
+    # matter, then alternate between a free run of slots (filled at once) and a jump past one interval.
+    i = bisect.bisect_right(busy_ends, start)
+    n = len(busy_ends)
     while start <= last_start:
-        end = start + length
+        free_last = min(last_start, busy_starts[i] - length) if i < n else last_start
+        if free_last >= start:
+            after = start + ((free_last - start) // length + 1) * length
+            out.extend((s, s + length) for s in range(start, after, length))
+            start = after
+        if i >= n:
+            return
+        if start < busy_ends[i]:
+            # The first aligned start at or after the interval's end.
+            start = range_start - ((range_start - busy_ends[i]) // length) * length
+        i += 1
         while i < n and busy_ends[i] <= start:
             i += 1
-        if i < n and busy_starts[i] < end:
-            # Skip every aligned start that would still overlap this blocked interval.
-            k = max(k + 1, -((range_start - busy_ends[i]) // length))
-        else:
-            out.append((start, end))
-            k += 1
-        start = range_start + k * length
 
 
 def _blocked(busy: Iterable[Busy], buffer: int) -> tuple[list[int], list[int]]:
@@ -247,17 +261,17 @@ def _blocked(busy: Iterable[Busy], buffer: int) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def _weekly_by_weekday(weekly: Iterable[WeeklyRange]) -> dict[int, list[tuple[time, time]]]:
+def _weekly_by_weekday(weekly: Iterable[WeeklyRange]) -> dict[int, tuple[tuple[time, time], ...]]:
     """Group weekly ranges by ISO weekday."""
     grouped: dict[int, list[tuple[time, time]]] = {}
     for r in weekly:
         grouped.setdefault(r.weekday, []).append((r.start, r.end))
-    return grouped
+    return {weekday: tuple(ranges) for weekday, ranges in grouped.items()}
 
 
 def _exceptions_by_date(
     exceptions: Iterable[DateException],
-) -> tuple[set[date], dict[date, list[tuple[time, time]]]]:
+) -> tuple[set[date], dict[date, tuple[tuple[time, time], ...]]]:
     """Split exceptions into the set of days off and the extra hours per date."""
     day_off: set[date] = set()
     extra: dict[date, list[tuple[time, time]]] = {}
@@ -266,10 +280,15 @@ def _exceptions_by_date(
             day_off.add(e.date)
         elif e.start is not None and e.end is not None:
             extra.setdefault(e.date, []).append((e.start, e.end))
-    return day_off, extra
+    return day_off, {day: tuple(ranges) for day, ranges in extra.items()}
 
 
-def _merged_instants(day: date, walls: list[tuple[time, time]], tz: zoneinfo.ZoneInfo) -> list[Span]:
+# Zone rules do not change while the process runs, so a date's hours always resolve to the same instants;
+# the same weekly hours recur on every request, and resolving them is the costly part of a day.
+@functools.lru_cache(maxsize=65536)
+def _merged_instants(
+    day: date, walls: tuple[tuple[time, time], ...], tz: zoneinfo.ZoneInfo
+) -> tuple[Span, ...]:
     """Resolve a date's wall-clock ranges to instants and merge the overlapping ones."""
     spans = sorted(
         (s, e) for s, e in ((_instant(day, a, tz), _instant(day, b, tz)) for a, b in walls if b > a) if e > s
@@ -281,20 +300,13 @@ def _merged_instants(day: date, walls: list[tuple[time, time]], tz: zoneinfo.Zon
             merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
             merged.append((s, e))
-    return merged
+    return tuple(merged)
 
 
 def _instant(day: date, wall: time, tz: zoneinfo.ZoneInfo) -> int:
-    """Return the instant (epoch microseconds) of a wall-clock time on a local date."""
-    return _cached_instant(day, wall.replace(tzinfo=None, fold=0), tz)
-
-
-# Zone rules do not change while the process runs, so a wall time on a date always resolves alike; the
-# same few weekly hours recur on every request, and resolving them is the costly part of a day.
-@functools.lru_cache(maxsize=65536)
-def _cached_instant(day: date, wall: time, tz: zoneinfo.ZoneInfo) -> int:
-    """Resolve a naive wall time on a date (gap: the jump; fold: the earlier one) to epoch microseconds."""
-    naive = datetime.combine(day, wall)
+    """Return the instant (epoch microseconds) of a wall time on a local date (gap: the jump; fold: the
+    earlier one)."""
+    naive = datetime.combine(day, wall.replace(tzinfo=None, fold=0))
     earlier = naive.replace(tzinfo=tz).astimezone(UTC)
     if earlier.astimezone(tz).replace(tzinfo=None) == naive:
         return to_micros(earlier)

@@ -23,8 +23,8 @@ from consult.availability.forms import (
     parse_availability,
     parse_date,
 )
-from consult.availability.service import bookable_slots
-from consult.availability.slots import date_window
+from consult.availability.service import bookable_spans
+from consult.availability.slots import date_window, rfc3339
 from consult.i18n import N_, babel_locale, current_language, current_timezone, gettext, localized
 from consult.middleware import current_user
 from consult.web import ApiError, allow, invalid, json_response, read_json, render, request_zone
@@ -428,7 +428,7 @@ async def api_slots(request: web.Request) -> web.Response:
     window_start, window_end = date_window(first, last, zone.key)
     async with request.app[keys.POOL].acquire() as conn:
         topic = await topic_or_404(conn, request.query.get("topic"))
-        slots = await bookable_slots(
+        spans = await bookable_spans(
             conn,
             settings,
             topic_id=topic["id"],
@@ -440,12 +440,7 @@ async def api_slots(request: web.Request) -> web.Response:
     return json_response(
         {
             "slots": [
-                {
-                    "start": s.astimezone(zone).isoformat(),
-                    "end": e.astimezone(zone).isoformat(),
-                    "lawyer_id": lid,
-                }
-                for s, e, lid in slots
+                {"start": rfc3339(s, zone), "end": rfc3339(e, zone), "lawyer_id": lid} for s, e, lid in spans
             ]
         }
     )
