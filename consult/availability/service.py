@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from consult.availability.slots import (
-    Busy,
+    BusySpans,
     DateException,
     LawyerSlot,
     Rules,
@@ -52,7 +52,9 @@ WHERE lawyer_id = ANY($1::bigint[]) AND day BETWEEN $2 AND $3
 # day before the window cannot reach into it: that bound lets the (lawyer_id, starts_at) index skip the
 # lawyer's whole past instead of reading it.
 BUSY = """
-SELECT lawyer_id, starts_at, ends_at FROM bookings
+SELECT lawyer_id, (extract(epoch FROM starts_at) * 1000000)::int8 AS starts_us,
+       (extract(epoch FROM ends_at) * 1000000)::int8 AS ends_us
+FROM bookings
 WHERE lawyer_id = ANY($1::bigint[]) AND starts_at < $3 AND starts_at > $2::timestamptz - interval '1 day'
   AND blocked_until > $2
   AND (status = 'confirmed' OR (status = 'pending' AND hold_expires_at > $4))
@@ -119,10 +121,12 @@ async def load_rules(
 
 async def load_busy(
     conn: asyncpg.Connection, lawyer_ids: Sequence[int], start: datetime, end: datetime, now: datetime
-) -> dict[int, list[Busy]]:
-    busy: dict[int, list[Busy]] = {i: [] for i in lawyer_ids}
-    for r in await conn.fetch(BUSY, list(lawyer_ids), start, end, now):
-        busy[r["lawyer_id"]].append(Busy(r["starts_at"], r["ends_at"]))
+) -> dict[int, BusySpans]:
+    """Return each lawyer's live bookings that reach into [start, end), as epoch-microsecond spans."""
+    # Instants arrive as integers: the engine computes with them, and a busy month has thousands.
+    busy: dict[int, BusySpans] = {i: BusySpans([]) for i in lawyer_ids}
+    for lawyer_id, starts_us, ends_us in await conn.fetch(BUSY, list(lawyer_ids), start, end, now):
+        busy[lawyer_id].spans.append((starts_us, ends_us))
     return busy
 
 
@@ -156,12 +160,14 @@ async def spans_per_lawyer(
         zone = ZoneInfo(lr.rules.timezone)
         booked = busy[lr.id]
         counts = (
-            Counter(b.start.astimezone(zone).date() for b in booked) if rules_of_service.daily_cap else None
+            Counter(from_micros(s).astimezone(zone).date() for s, _e in booked.spans)
+            if rules_of_service.daily_cap
+            else None
         )
         per_lawyer[lr.id] = available_spans(
             lr.rules, booked, days_off, window_start, window_end, now, rules_of_service, counts
         )
-        load[lr.id] = len(booked)
+        load[lr.id] = len(booked.spans)
     return per_lawyer, load, lawyers
 
 

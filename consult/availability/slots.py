@@ -90,6 +90,13 @@ class Busy:
 
 
 @dataclass(frozen=True, slots=True)
+class BusySpans:
+    """A lawyer's live bookings already as (start, end) epoch microseconds, as the database loads them."""
+
+    spans: list[Span]
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceRules:
     """Service-wide limits: how soon, how far ahead and how many a day."""
 
@@ -127,7 +134,7 @@ def available_slots(
 
 def available_spans(
     rules: Rules,
-    busy: Iterable[Busy],
+    busy: Iterable[Busy] | BusySpans,
     holidays: Set[date],
     window_start: datetime,
     window_end: datetime,
@@ -246,9 +253,11 @@ def _fill_range(
             i += 1
 
 
-def _blocked(busy: Iterable[Busy], buffer: int) -> tuple[list[int], list[int]]:
+def _blocked(busy: Iterable[Busy] | BusySpans, buffer: int) -> tuple[list[int], list[int]]:
     """Return the busy intervals widened by the buffer, merged, as sorted parallel start and end lists."""
-    spans = ((to_micros(b.start), to_micros(b.end)) for b in busy)
+    spans: Iterable[Span] = (
+        busy.spans if isinstance(busy, BusySpans) else ((to_micros(b.start), to_micros(b.end)) for b in busy)
+    )
     widened = sorted((start - buffer, end + buffer) for start, end in spans if end > start)
     starts: list[int] = []
     ends: list[int] = []
