@@ -172,3 +172,16 @@ async def test_a_lawyer_may_not_open_the_closures_page(client_at: ClientAt, fact
     client = await client_at(NOW)
     await login(client, lawyer)
     assert (await client.get("/staff/closures")).status == 403
+
+
+async def test_the_zone_the_browser_script_remembered_in_a_cookie_is_used(
+    client_at: ClientAt, factory: Factory
+) -> None:
+    await factory.lawyer(timezone="Asia/Almaty", weekly=MONDAY_THURSDAY)
+    client = await client_at(NOW)
+    # tz.js writes the cookie unquoted, slash included.
+    page = await (await client.get("/book/dismissal", headers={"Cookie": "tz=Europe/Berlin"})).text()
+    assert 'data-zone="Europe/Berlin"' in page
+    assert re.findall(r'<a class="button" href="/book/dismissal/new[^"]*">([^<]+)</a>', page)[:1] == ["05:00"]
+    page = await (await client.get("/book/dismissal", headers={"Cookie": "tz=Nowhere/Land"})).text()
+    assert 'data-zone="Asia/Almaty"' in page  # a broken cookie falls back to the service's zone
