@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.core import get_global
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
