@@ -344,6 +344,8 @@ def lawyers_free_at(
 ) -> list[int]:
     """Return the lawyers with a slot starting at `start`, least loaded first, then by id."""
     load = load or {}
+    # Slots are UTC; a local start in a repeated hour never compares equal to it in Python.
+    start = start.astimezone(UTC)
     free = [lid for lid, slots in per_lawyer.items() if _has_start(slots, start)]
     return sorted(free, key=lambda lid: (load.get(lid, 0), lid))
 
