@@ -3,7 +3,7 @@
     python -m bench.load --spec spec.json  ->  prints one JSON object with the figures
 
 spec: {"base": "http://127.0.0.1:PORT", "concurrency": 32, "requests": 5000, "seconds": 20,
-       "warmup": 200, "ok": [200], "forwarded_for": false,
+       "warmup": 200, "warmup_seconds": 3, "ok": [200], "forwarded_for": false,
        "requests_list": [{"method": "GET", "path": "/x", "json": {...}, "headers": {...}}, ...]}
 
 Requests are taken in order from requests_list, round-robin when it is shorter than warmup + requests
@@ -92,7 +92,12 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 latencies.append((time.perf_counter() - started) * 1000)
                 statuses[status] = statuses.get(status, 0) + 1
 
+        # Warm-up (caches, prepared statements, connections), bounded in time too: a slow endpoint
+        # must not spend the run's budget before measuring starts.
+        warm_until = time.perf_counter() + float(spec.get("warmup_seconds", 3))
         for i in range(warmup):
+            if time.perf_counter() > warm_until:
+                break
             await one(items[i % len(items)], record=False)
 
         counter = 0
