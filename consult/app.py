@@ -14,7 +14,10 @@ import jinja2
 from aiohttp import web
 
 from consult import i18n, keys
+from consult.accounts import jobs as accounts_jobs
+from consult.booking.jobs import expiry_job, reminders_job
 from consult.db import create_pool, database_url, migrate
+from consult.mail.sender import outbox_job
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
 from consult.ops.heartbeats import JOB_NAME as HEARTBEAT_JOB
 from consult.ops.heartbeats import record_heartbeats
@@ -37,6 +40,10 @@ ROUTE_MODULES = [
     "consult.reports.views",
     "consult.ops.views",
     "consult.privacy.views",
+    "consult.accounts.staff_views",
+    "consult.booking.views",
+    "consult.calendar.views",
+    "consult.mail.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -44,6 +51,7 @@ NAV: list[tuple[str, str, str]] = [
     ("anyone", "book-start", i18n.N_("Book a consultation")),
     ("anyone", "faq-list", i18n.N_("Answers")),
     ("member", "my-bookings", i18n.N_("My consultations")),
+    ("member", "my-settings", i18n.N_("Settings")),
     ("lawyer", "lawyer-day", i18n.N_("My day")),
     ("lawyer", "availability", i18n.N_("Availability")),
     ("lawyer", "questions-queue", i18n.N_("Written questions")),
@@ -53,6 +61,8 @@ NAV: list[tuple[str, str, str]] = [
     ("staff", "staff-erasure", i18n.N_("Erasure requests")),
     ("member", "my-data", i18n.N_("My data")),
     ("staff", "staff-users", i18n.N_("People")),
+    ("staff", "staff-register", i18n.N_("Member register")),
+    ("staff", "staff-audit", i18n.N_("Audit trail")),
     ("staff", "staff-outbox", i18n.N_("Outbox")),
     ("lawyer", "account", i18n.N_("Account")),
     ("staff", "account", i18n.N_("Account")),
@@ -62,6 +72,10 @@ NAV: list[tuple[str, str, str]] = [
 JOBS: list[tuple[str, Any, float]] = [
     (HEARTBEAT_JOB, record_heartbeats, 15.0),
     ("retention", run_retention, 3600.0),
+    ("accounts-sweep", accounts_jobs.sweep, 3600.0),
+    ("outbox", outbox_job, 10.0),
+    ("booking-expiry", expiry_job, 30.0),
+    ("reminders", reminders_job, 60.0),
 ]
 
 

@@ -6,7 +6,7 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -199,6 +199,8 @@ async def free_lawyers_at(
     Preference: one who consults in the member's language, then the least loaded, then the lowest id,
     so that work spreads fairly across the topic's lawyers.
     """
+    # The engine answers in UTC; compare instants there (an ambiguous local time never equals UTC in Python).
+    start = start.astimezone(UTC)
     per_lawyer, _load, lawyers = await slots_per_lawyer(
         conn,
         settings,

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import Policy
@@ -93,7 +94,7 @@ def normalize_address(addr: str) -> str:
     try:
         # Address() refuses anything beyond one addr-spec, such as "a@x.org, b@y.org".
         parsed = Address(addr_spec=addr)
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, HeaderParseError) as exc:
         raise ValueError(f"invalid email address: {addr!r}") from exc
     local, domain = parsed.username, parsed.domain
     # Quoted local parts and non-ASCII ones need SMTPUTF8 and break mailto: URIs; nobody here has them.

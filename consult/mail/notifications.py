@@ -27,7 +27,7 @@ WHERE b.id = $1
 """
 
 
-def _invite(settings: Settings, booking: Any, role: str, method: str) -> bytes:
+def participant_invite(settings: Settings, booking: Any, role: str, method: str) -> bytes:
     """Build the participant's iTIP invite; the question never goes into it (calendars sync everywhere)."""
     member = role == "member"
     language = booking["language"] if member else booking["lawyer_language"]
@@ -71,6 +71,57 @@ TEMPLATES = {
     "cancelled": "booking_cancelled",
 }
 
+OTHER_LAWYER = """
+SELECT u.name AS lawyer_name, u.email AS lawyer_email, u.language AS lawyer_language,
+       l.timezone AS lawyer_timezone
+FROM users u JOIN lawyers l ON l.user_id = u.id WHERE u.id = $1
+"""
+
+
+def _rebook_url(settings: Settings, booking: Any) -> str:
+    """Where a member whose consultation the union cancelled picks a new time (the topic's slot picker)."""
+    return f"{settings.server.base_url}/book/{booking['topic_slug']}"
+
+
+async def _queue(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    booking: Any,
+    *,
+    role: str,
+    name: str,
+    method: str | None,
+    key: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Render one email to one participant of a booking and put it in the outbox."""
+    member = role == "member"
+    recipient = booking["member_email"] if member else booking["lawyer_email"]
+    cancelled_by_union = booking["status"] == "cancelled" and booking["cancelled_by"] in ("lawyer", "staff")
+    message = compose(
+        settings,
+        name=name,
+        language=booking["language"] if member else booking["lawyer_language"],
+        timezone=booking["timezone"] if member else booking["lawyer_timezone"],
+        to_addr=recipient,
+        to_name=booking["member_name"] if member else booking["lawyer_name"],
+        context={
+            "booking": booking,
+            "role": role,
+            "manage_url": links.manage_url(settings, booking) if member else None,
+            "join_url": None
+            if settings.video.provider == "none"
+            else links.join_url(settings, booking, role),
+            "pending_minutes": settings.booking.pending_minutes,
+            "rebook_url": _rebook_url(settings, booking) if member and cancelled_by_union else None,
+            **(extra or {}),
+        },
+        invite=participant_invite(settings, booking, role, method) if method else None,
+        method=method,
+        key=key,
+    )
+    await enqueue(conn, message, kind=name, recipient=recipient, booking_id=booking["id"], dedupe_key=key)
+
 
 async def booking_changed(
     conn: asyncpg.Connection,
@@ -78,11 +129,14 @@ async def booking_changed(
     booking_id: int,
     event: str,
     previous_status: str | None = None,
+    *,
+    previous_lawyer_id: int | None = None,
 ) -> None:
     """Queue the emails one booking event causes: each participant, in their own language and zone.
 
     While a booking waits for the member's confirmation, only the member hears of it and gets no invite;
-    once confirmed, member and lawyer each get an iTIP invite (REQUEST, or CANCEL when cancelled).
+    once confirmed, member and lawyer each get an iTIP invite (REQUEST, or CANCEL when cancelled). A
+    confirmed booking moved to another lawyer sends that lawyer a REQUEST and the previous one a CANCEL.
     """
     if event not in EVENTS:
         raise ValueError(event)
@@ -92,33 +146,68 @@ async def booking_changed(
     was_confirmed = booking["status"] == "confirmed" or (
         event == "cancelled" and previous_status == "confirmed"
     )
-    plan: list[tuple[str, str, str | None]]
-    if was_confirmed:
-        itip = "CANCEL" if event == "cancelled" else "REQUEST"
-        plan = [("member", TEMPLATES[event], itip), ("lawyer", TEMPLATES[event], itip)]
-    else:
-        plan = [("member", "booking_cancelled" if event == "cancelled" else "booking_confirm_request", None)]
-    for role, name, method in plan:
-        member = role == "member"
-        recipient = booking["member_email"] if member else booking["lawyer_email"]
-        key = f"booking-{booking_id}-{booking['ical_sequence']}-{event}-{role}"
-        message = compose(
-            settings,
-            name=name,
-            language=booking["language"] if member else booking["lawyer_language"],
-            timezone=booking["timezone"] if member else booking["lawyer_timezone"],
-            to_addr=recipient,
-            to_name=booking["member_name"] if member else booking["lawyer_name"],
-            context={
-                "booking": booking,
-                "role": role,
-                "manage_url": links.manage_url(settings, booking) if member else None,
-                "join_url": None
-                if settings.video.provider == "none"
-                else links.join_url(settings, booking, role),
-            },
-            invite=_invite(settings, booking, role, method) if method else None,
-            method=method,
-            key=key,
-        )
-        await enqueue(conn, message, kind=name, recipient=recipient, booking_id=booking_id, dedupe_key=key)
+    sequence = booking["ical_sequence"]
+    if not was_confirmed:
+        name = "booking_cancelled" if event == "cancelled" else "booking_confirm_request"
+        key = f"booking-{booking_id}-{sequence}-{event}-member"
+        await _queue(conn, settings, booking, role="member", name=name, method=None, key=key)
+        return
+    itip = "CANCEL" if event == "cancelled" else "REQUEST"
+    for role in ("member", "lawyer"):
+        key = f"booking-{booking_id}-{sequence}-{event}-{role}"
+        await _queue(conn, settings, booking, role=role, name=TEMPLATES[event], method=itip, key=key)
+    if event == "moved" and previous_lawyer_id not in (None, booking["lawyer_id"]):
+        old = await conn.fetchrow(OTHER_LAWYER, previous_lawyer_id)
+        if old is not None:
+            # The previous lawyer's calendar holds this UID: an iTIP CANCEL of the new version removes it.
+            gone = {**dict(booking), **dict(old), "status": "cancelled", "cancelled_by": "staff"}
+            key = f"booking-{booking_id}-{sequence}-handover-{previous_lawyer_id}"
+            await _queue(
+                conn, settings, gone, role="lawyer", name="booking_cancelled", method="CANCEL", key=key
+            )
+
+
+REMINDER_CANDIDATES = """
+SELECT b.id FROM bookings b
+WHERE b.status = 'confirmed' AND b.starts_at > $1
+  AND b.starts_at - make_interval(hours => $2) <= $1
+  AND b.starts_at - make_interval(hours => $3) > $1
+  AND b.updated_at <= b.starts_at - make_interval(hours => $2)
+ORDER BY b.starts_at
+LIMIT $4
+"""
+
+
+async def queue_reminders(
+    conn: asyncpg.Connection, settings: Settings, now: datetime, limit: int = 200
+) -> int:
+    """Queue the reminders now due: each of settings.booking.reminder_hours, once per booking version.
+
+    A reminder is due from `hours` before the start until the next, shorter one is due; only for
+    confirmed bookings whose current time was set before that moment (a booking made 3 hours ahead gets
+    no "tomorrow" reminder). The dedupe key holds the booking's SEQUENCE, so a moved booking is reminded
+    anew and a cancelled one (no longer confirmed) never.
+    """
+    hours = sorted(set(settings.booking.reminder_hours), reverse=True)
+    queued = 0
+    for index, h in enumerate(hours):
+        next_h = hours[index + 1] if index + 1 < len(hours) else 0
+        for row in await conn.fetch(REMINDER_CANDIDATES, now, h, next_h, limit):
+            booking = await conn.fetchrow(BOOKING, row["id"])
+            for role in ("member", "lawyer"):
+                key = f"reminder-{booking['id']}-{booking['ical_sequence']}-{h}h-{role}"
+                exists = await conn.fetchval("SELECT 1 FROM outbox WHERE dedupe_key = $1", key)
+                if exists:
+                    continue
+                await _queue(
+                    conn,
+                    settings,
+                    booking,
+                    role=role,
+                    name="booking_reminder",
+                    method=None,
+                    key=key,
+                    extra={"hours": h},
+                )
+                queued += 1
+    return queued

@@ -1,0 +1,272 @@
+"""Units of work on bookings: create, change state, move, expire. The caller owns the transaction.
+
+PostgreSQL decides who gets a slot: the exclusion constraints of migrations/0001 refuse a second live
+booking of the same lawyer (or member) at overlapping times, however many requests race for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from consult import links
+from consult.availability.service import free_lawyers_at
+from consult.booking import queries as q
+from consult.booking.forms import BookingRequest
+from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
+from consult.i18n import N_
+from consult.mail.notifications import booking_changed
+from consult.security import hash_token, new_token
+from consult.settings import Settings
+from consult.web import ApiError, conflict, invalid, not_found
+
+log = logging.getLogger("consult.booking")
+MAX_TOKEN_LENGTH = 100
+
+
+def slot_taken() -> ApiError:
+    return conflict("slot_taken", N_("This time has just been taken. Please choose another one."))
+
+
+def invalid_state() -> ApiError:
+    return conflict("invalid_state", N_("The consultation is not in a state that allows this."))
+
+
+def ical_uid(settings: Settings) -> str:
+    domain = settings.smtp.mail_from.partition("@")[2] or "consult"
+    return f"{uuid.uuid4()}@{domain}"
+
+
+async def record_event(
+    conn: asyncpg.Connection,
+    booking_id: int,
+    actor: str,
+    actor_id: int | None,
+    from_status: str | None,
+    to_status: str,
+    detail: Mapping[str, Any],
+) -> None:
+    await conn.execute(q.RECORD_EVENT, booking_id, actor, actor_id, from_status, to_status, dict(detail))
+
+
+def _surname(name: str) -> str:
+    # Kazakh and Russian forms write the surname first ("Иванова Алия Маратовна").
+    return name.split()[0] if name.split() else name
+
+
+async def create_booking(
+    conn: asyncpg.Connection, settings: Settings, req: BookingRequest, *, now: datetime
+) -> asyncpg.Record:
+    """Book the requested slot for the member, with the chosen lawyer or the best free one."""
+    topic = await conn.fetchrow(q.TOPIC_BY_SLUG, req.topic)
+    if topic is None:
+        raise invalid({"topic": N_("Choose a topic.")})
+    if settings.booking.require_membership:
+        from consult.accounts.register import check_membership  # type: ignore[import-not-found,unused-ignore]
+
+        if not await check_membership(conn, req.membership_no or "", _surname(req.name)):
+            raise invalid({"membership_no": N_("We could not find this card number with this surname.")})
+    candidates = await free_lawyers_at(
+        conn,
+        settings,
+        topic_id=topic["id"],
+        start=req.start,
+        now=now,
+        lawyer_id=req.lawyer_id,
+        language=req.language,
+    )
+    if not candidates:
+        raise slot_taken()
+    member_id = int(await conn.fetchval(q.UPSERT_MEMBER, req.email, req.name, req.language))
+    # The member's row is the lock that makes "at most N live bookings" hold for concurrent requests.
+    await conn.execute(q.LOCK_USER, member_id)
+    active = await conn.fetchval(q.COUNT_ACTIVE, member_id, now)
+    if active >= settings.booking.max_active_per_member:
+        raise conflict(
+            "too_many_bookings",
+            N_("You already have as many upcoming consultations as one member may hold."),
+        )
+    await expire_lapsed(conn, settings, now, lawyer_ids=[c[0] for c in candidates], member_id=member_id)
+    pending = settings.booking.confirmation == "email"
+    status = "pending" if pending else "confirmed"
+    hold = now + timedelta(minutes=settings.booking.pending_minutes) if pending else None
+    for lawyer_id, end in candidates:
+        nonce = new_token()
+        try:
+            async with conn.transaction():  # a savepoint: a refused insert leaves the rest intact
+                row = await conn.fetchrow(
+                    q.INSERT_BOOKING,
+                    lawyer_id,
+                    member_id,
+                    topic["id"],
+                    status,
+                    req.start,
+                    end,
+                    req.name,
+                    req.email,
+                    req.phone,
+                    req.membership_no,
+                    req.question,
+                    req.language,
+                    req.timezone,
+                    now,
+                    settings.booking.consent_version,
+                    nonce,
+                    links.manage_token_hash(settings, nonce),
+                    ical_uid(settings),
+                    hold,
+                )
+        except asyncpg.ExclusionViolationError as exc:
+            if exc.constraint_name == "bookings_member_no_overlap":
+                raise conflict("member_busy", N_("You already have a consultation at this time.")) from None
+            continue  # this lawyer was taken a moment ago; try the next free one
+        if row is None:
+            continue
+        await record_event(conn, row["id"], "member", member_id, None, status, {"action": "create"})
+        await links.register_join_links(conn, settings, row)
+        await booking_changed(conn, settings, row["id"], "created")
+        log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
+        return row
+    raise slot_taken()
+
+
+async def load_by_token(conn: asyncpg.Connection, token: str, *, for_update: bool = False) -> asyncpg.Record:
+    """Find the booking a manage token opens, or raise 404."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise not_found()
+    row = await conn.fetchrow(q.BY_TOKEN_FOR_UPDATE if for_update else q.BY_TOKEN, hash_token(token))
+    if row is None:
+        raise not_found()
+    return row
+
+
+async def load_for_staff(
+    conn: asyncpg.Connection, booking_id: int, role: str, user_id: int, *, for_update: bool = False
+) -> asyncpg.Record:
+    """Find a booking a lawyer (their own only) or staff (any) may act on, or raise 404."""
+    row = await conn.fetchrow(q.BY_ID_FOR_UPDATE if for_update else q.BY_ID, booking_id)
+    if row is None or (role == "lawyer" and row["lawyer_id"] != user_id):
+        raise not_found()
+    return row
+
+
+def check_change(status: str, action: str, actor: str) -> Change:
+    """Ask the state machine; turn its refusal into the API's answer."""
+    try:
+        return transition(status, action, actor)
+    except InvalidTransition:
+        raise invalid_state() from None
+    except ActorNotAllowed:
+        raise ApiError(403, "forbidden", N_("You may not do this.")) from None
+
+
+def member_may_still_change(settings: Settings, booking: Mapping[str, Any], now: datetime) -> bool:
+    """Members cancel and move until the cut-off before the start (the lawyer has planned the day)."""
+    return now < booking["starts_at"] - timedelta(minutes=settings.booking.cancel_cutoff_minutes)
+
+
+def too_late() -> ApiError:
+    return conflict("too_late", N_("It is too close to the start to change this consultation online."))
+
+
+async def change_status(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    booking: Mapping[str, Any],
+    action: str,
+    *,
+    actor: str,
+    actor_id: int | None,
+    reason: str | None = None,
+    answer: str | None = None,
+) -> asyncpg.Record:
+    """Apply one state-machine action to a locked booking, record it and queue its emails."""
+    change = check_change(booking["status"], action, actor)
+    row = await conn.fetchrow(
+        q.APPLY_CHANGE,
+        booking["id"],
+        change.to_status,
+        1 if change.bumps_sequence else 0,
+        reason,
+        actor,
+        answer,
+    )
+    detail: dict[str, Any] = {"action": action}
+    if reason:
+        detail["reason"] = reason
+    await record_event(conn, booking["id"], actor, actor_id, change.from_status, change.to_status, detail)
+    if change.to_status == "cancelled":
+        await conn.execute(q.DROP_PENDING_REMINDERS, booking["id"])
+        await booking_changed(conn, settings, booking["id"], "cancelled", change.from_status)
+    elif action == "confirm":
+        await booking_changed(conn, settings, booking["id"], "confirmed", change.from_status)
+    log.info("booking changed", extra={"booking_id": booking["id"], "action": action, "actor": actor})
+    return row
+
+
+async def reschedule(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    booking: Mapping[str, Any],
+    *,
+    start: datetime,
+    lawyer_id: int | None,
+    actor: str,
+    actor_id: int | None,
+    now: datetime,
+) -> asyncpg.Record:
+    """Move a locked booking to a new start: the same booking (id, UID), a new version (SEQUENCE + 1)."""
+    change = check_change(booking["status"], "reschedule", actor)
+    target = lawyer_id or booking["lawyer_id"]
+    free = await free_lawyers_at(
+        conn, settings, topic_id=booking["topic_id"], start=start, now=now, lawyer_id=target
+    )
+    if not free:
+        raise slot_taken()
+    await expire_lapsed(conn, settings, now, lawyer_ids=[target], member_id=booking["member_id"])
+    try:
+        async with conn.transaction():
+            row = await conn.fetchrow(q.MOVE, booking["id"], start, free[0][1], target)
+    except asyncpg.ExclusionViolationError as exc:
+        if exc.constraint_name == "bookings_member_no_overlap":
+            raise conflict("member_busy", N_("You already have a consultation at this time.")) from None
+        raise slot_taken() from None
+    if row is None:
+        raise slot_taken()
+    await links.register_join_links(conn, settings, row)
+    await conn.execute(q.DROP_PENDING_REMINDERS, booking["id"])
+    detail = {
+        "action": "reschedule",
+        "from_start": booking["starts_at"].isoformat(),
+        "to_start": start.isoformat(),
+    }
+    if target != booking["lawyer_id"]:
+        detail["from_lawyer_id"] = booking["lawyer_id"]
+        detail["to_lawyer_id"] = target
+    await record_event(conn, booking["id"], actor, actor_id, change.from_status, change.to_status, detail)
+    await booking_changed(
+        conn, settings, booking["id"], "moved", change.from_status, previous_lawyer_id=booking["lawyer_id"]
+    )
+    log.info("booking moved", extra={"booking_id": booking["id"]})
+    return row
+
+
+async def expire_lapsed(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    now: datetime,
+    *,
+    lawyer_ids: list[int] | None = None,
+    member_id: int | None = None,
+    limit: int = 100,
+) -> int:
+    """Cancel pending bookings whose hold has lapsed (all of them, or those of some lawyers or a member)."""
+    rows = await conn.fetch(q.LAPSED, now, lawyer_ids, member_id, limit)
+    for row in rows:
+        await change_status(conn, settings, row, "expire", actor="system", actor_id=None)
+    return len(rows)

@@ -1,0 +1,85 @@
+"""The lawyer's calendar feed: a secret iCalendar address for Outlook, Google and Apple calendars."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from consult import keys, links
+from consult.calendar.ics import FeedEvent, FeedStatus, build_feed
+from consult.i18n import gettext, localized, use_locale
+from consult.security import hash_token
+from consult.web import allow, not_found
+
+routes = web.RouteTableDef()
+
+PAST = timedelta(days=30)
+AHEAD = timedelta(days=60)
+FEED_STATUS: dict[str, FeedStatus] = {
+    "pending": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "completed": "CONFIRMED",
+    "no_show": "CONFIRMED",
+    "cancelled": "CANCELLED",
+}
+
+FEED_OWNER = """
+SELECT u.id, u.name, u.language, l.timezone FROM lawyers l JOIN users u ON u.id = l.user_id
+WHERE l.feed_token_hash = $1 AND u.active
+"""
+
+# No question and no member contact: calendars sync to many devices and services.
+FEED_BOOKINGS = """
+SELECT b.id, b.status, b.starts_at, b.ends_at, b.ical_uid, b.ical_sequence, b.link_nonce, b.updated_at,
+       t.name_ru, t.name_kk, t.name_en
+FROM bookings b JOIN topics t ON t.id = b.topic_id
+WHERE b.lawyer_id = $1 AND b.starts_at >= $2 AND b.starts_at < $3
+ORDER BY b.starts_at
+"""
+
+
+@routes.get("/calendar/{token}.ics", name="calendar-feed")
+@allow("anyone")
+async def calendar_feed(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    if not token or len(token) > 100:
+        raise not_found()
+    settings = request.app[keys.SETTINGS]
+    now = datetime.now(UTC)
+    async with request.app[keys.POOL].acquire() as conn:
+        owner = await conn.fetchrow(FEED_OWNER, hash_token(token))
+        if owner is None:
+            raise not_found()
+        rows = await conn.fetch(FEED_BOOKINGS, owner["id"], now - PAST, now + AHEAD)
+    events = []
+    with use_locale(owner["language"], owner["timezone"]):
+        name = gettext("Union consultations")
+        for row in rows:
+            live = row["status"] in ("pending", "confirmed")
+            join = (
+                links.join_url(settings, row, "lawyer")
+                if live and settings.video.provider != "none"
+                else None
+            )
+            events.append(
+                FeedEvent(
+                    uid=row["ical_uid"],
+                    sequence=row["ical_sequence"],
+                    status=FEED_STATUS[row["status"]],
+                    start=row["starts_at"],
+                    end=row["ends_at"],
+                    summary=gettext("Union legal consultation: %(topic)s")
+                    % {"topic": localized(row, "name")},
+                    description=gettext("Consultation number %(id)s. The question is on your day page.")
+                    % {"id": row["id"]},
+                    dtstamp=row["updated_at"],
+                    join_url=join,
+                )
+            )
+    return web.Response(
+        body=build_feed(events, name),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
