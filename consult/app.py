@@ -44,6 +44,8 @@ ROUTE_MODULES = [
     "consult.booking.views",
     "consult.calendar.views",
     "consult.mail.views",
+    "consult.availability.views",
+    "consult.availability.picker",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -150,10 +151,19 @@ def format_number(value: float) -> str:
 
 
 def zone_name(tz: str | None = None) -> str:
-    """Name a time zone for people, e.g. 'Kazakhstan Time (Almaty)'."""
-    return babel_dates.get_timezone_location(_zone(tz), locale=babel_locale(), return_city=False) or (
-        tz or _timezone.get()
-    )
+    """Name a time zone for people, e.g. 'Kazakhstan (Almaty) Time'."""
+    zone = _zone(tz)
+    locale = babel_locale()
+    territory = get_global("zone_territories").get(zone.key)
+    if territory is None:  # UTC and Etc/* zones belong to no country: their names say enough
+        return zone.key
+    if locale.language == "ru":
+        # CLDR's Russian region format reads "..., летнее время" (summer time) for every zone, which is
+        # wrong for Kazakhstan and Russia; say "Казахстан (Алматы)" instead.
+        city = babel_dates.get_timezone_location(zone, locale=locale, return_city=True)
+        country = locale.territories.get(territory, "")
+        return f"{country} ({city})" if country and city and country != city else city or zone.key
+    return babel_dates.get_timezone_location(zone, locale=locale, return_city=False) or zone.key
 
 
 def localized(row: Any, field: str) -> str:

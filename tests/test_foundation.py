@@ -243,3 +243,16 @@ async def test_the_api_is_described_by_an_openapi_document_that_matches_the_rout
     check_response("GET", "/api/v1/openapi.json", 200, spec)
     failed = await client.post("/api/v1/session", json={"email": "nobody@example.org", "password": "x" * 12})
     check_response("POST", "/api/v1/session", failed.status, await failed.json())
+
+
+def test_zones_are_named_for_people_in_each_language_without_a_false_summer_time() -> None:
+    from consult.i18n import use_locale, zone_name
+
+    with use_locale("ru"):
+        assert zone_name("Asia/Almaty") == "Казахстан (Алматы)"
+        assert zone_name("Europe/Moscow") == "Россия (Москва)"
+    with use_locale("kk"):
+        assert zone_name("Asia/Aqtobe") == "Қазақстан (Ақтөбе) уақыты"
+    with use_locale("en"):
+        assert zone_name("Asia/Almaty") == "Kazakhstan (Almaty) Time"
+        assert zone_name("UTC") == "UTC"

@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from consult.availability.slots import (
-    Busy,
+    BusySpans,
     DateException,
     LawyerSlot,
     Rules,
     ServiceRules,
     Slot,
+    Span,
     WeeklyRange,
-    available_slots,
+    available_spans,
+    from_micros,
     kz_holidays,
     merge_lawyers,
 )
@@ -46,9 +48,15 @@ WHERE lawyer_id = ANY($1::bigint[]) AND day BETWEEN $2 AND $3
 """
 
 # A pending booking whose hold has lapsed frees its time at once, even before the expiry job runs.
+# A booking lasts at most 2 hours plus a 4-hour pause (the lawyers table's checks), so one starting over a
+# day before the window cannot reach into it: that bound lets the (lawyer_id, starts_at) index skip the
+# lawyer's whole past instead of reading it.
 BUSY = """
-SELECT lawyer_id, starts_at, ends_at FROM bookings
-WHERE lawyer_id = ANY($1::bigint[]) AND starts_at < $3 AND blocked_until > $2
+SELECT lawyer_id, (extract(epoch FROM starts_at) * 1000000)::int8 AS starts_us,
+       (extract(epoch FROM ends_at) * 1000000)::int8 AS ends_us
+FROM bookings
+WHERE lawyer_id = ANY($1::bigint[]) AND starts_at < $3 AND starts_at > $2::timestamptz - interval '1 day'
+  AND blocked_until > $2
   AND (status = 'confirmed' OR (status = 'pending' AND hold_expires_at > $4))
 ORDER BY lawyer_id, starts_at
 """
@@ -113,11 +121,54 @@ async def load_rules(
 
 async def load_busy(
     conn: asyncpg.Connection, lawyer_ids: Sequence[int], start: datetime, end: datetime, now: datetime
-) -> dict[int, list[Busy]]:
-    busy: dict[int, list[Busy]] = {i: [] for i in lawyer_ids}
-    for r in await conn.fetch(BUSY, list(lawyer_ids), start, end, now):
-        busy[r["lawyer_id"]].append(Busy(r["starts_at"], r["ends_at"]))
+) -> dict[int, BusySpans]:
+    """Return each lawyer's live bookings that reach into [start, end), as epoch-microsecond spans."""
+    # Instants arrive as integers: the engine computes with them, and a busy month has thousands.
+    busy: dict[int, BusySpans] = {i: BusySpans([]) for i in lawyer_ids}
+    for lawyer_id, starts_us, ends_us in await conn.fetch(BUSY, list(lawyer_ids), start, end, now):
+        busy[lawyer_id].spans.append((starts_us, ends_us))
     return busy
+
+
+async def spans_per_lawyer(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    lawyer_id: int | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> tuple[dict[int, list[Span]], dict[int, int], list[LawyerRules]]:
+    """Return each lawyer's bookable slots as epoch-microsecond spans, their live load, and their rules."""
+    # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
+    first_day = (window_start - timedelta(days=1)).date()
+    last_day = (window_end + timedelta(days=1)).date()
+    lawyers = await load_rules(conn, topic_id, lawyer_id, first_day, last_day)
+    if not lawyers:
+        return {}, {}, []
+    ids = [lr.id for lr in lawyers]
+    # Bookings around the window matter too: their buffers reach into it.
+    busy = await load_busy(conn, ids, window_start - timedelta(days=1), window_end + timedelta(days=1), now)
+    years = tuple(range(first_day.year, last_day.year + 1))
+    closed = {r["day"] for r in await conn.fetch(CLOSURES, first_day, last_day)}
+    days_off = _holidays_of(years) | closed if closed else _holidays_of(years)
+    rules_of_service = service_rules(settings)
+    per_lawyer: dict[int, list[Span]] = {}
+    load: dict[int, int] = {}
+    for lr in lawyers:
+        zone = ZoneInfo(lr.rules.timezone)
+        booked = busy[lr.id]
+        counts = (
+            Counter(from_micros(s).astimezone(zone).date() for s, _e in booked.spans)
+            if rules_of_service.daily_cap
+            else None
+        )
+        per_lawyer[lr.id] = available_spans(
+            lr.rules, booked, days_off, window_start, window_end, now, rules_of_service, counts
+        )
+        load[lr.id] = len(booked.spans)
+    return per_lawyer, load, lawyers
 
 
 async def slots_per_lawyer(
@@ -131,32 +182,40 @@ async def slots_per_lawyer(
     now: datetime,
 ) -> tuple[dict[int, list[Slot]], dict[int, int], list[LawyerRules]]:
     """Return each lawyer's bookable slots in the window, their live-booking load, and their rules."""
-    # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
-    first_day = (window_start - timedelta(days=1)).date()
-    last_day = (window_end + timedelta(days=1)).date()
-    lawyers = await load_rules(conn, topic_id, lawyer_id, first_day, last_day)
-    if not lawyers:
-        return {}, {}, []
-    ids = [lr.id for lr in lawyers]
-    # Bookings around the window matter too: their buffers reach into it.
-    busy = await load_busy(conn, ids, window_start - timedelta(days=1), window_end + timedelta(days=1), now)
-    years = tuple(range(first_day.year, last_day.year + 1))
-    closed = {r["day"] for r in await conn.fetch(CLOSURES, first_day, last_day)}
-    days_off = set(_holidays_of(years)) | closed
-    rules_of_service = service_rules(settings)
-    per_lawyer: dict[int, list[Slot]] = {}
-    load: dict[int, int] = {}
-    for lr in lawyers:
-        zone = ZoneInfo(lr.rules.timezone)
-        booked = busy[lr.id]
-        counts = (
-            Counter(b.start.astimezone(zone).date() for b in booked) if rules_of_service.daily_cap else None
-        )
-        per_lawyer[lr.id] = available_slots(
-            lr.rules, booked, days_off, window_start, window_end, now, rules_of_service, counts
-        )
-        load[lr.id] = len(booked)
-    return per_lawyer, load, lawyers
+    per_lawyer, load, lawyers = await spans_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=lawyer_id,
+        window_start=window_start,
+        window_end=window_end,
+        now=now,
+    )
+    slots = {lid: [(from_micros(s), from_micros(e)) for s, e in spans] for lid, spans in per_lawyer.items()}
+    return slots, load, lawyers
+
+
+async def bookable_spans(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    topic_id: int,
+    lawyer_id: int | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> list[tuple[int, int, int]]:
+    """Return (start, end, lawyer_id) per bookable slot, as epoch microseconds; 'any lawyer' merges."""
+    per_lawyer, load, _rules = await spans_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=lawyer_id,
+        window_start=window_start,
+        window_end=window_end,
+        now=now,
+    )
+    return merge_lawyers(per_lawyer, load)
 
 
 async def bookable_slots(
@@ -170,7 +229,7 @@ async def bookable_slots(
     now: datetime,
 ) -> list[LawyerSlot]:
     """Return (start, end, lawyer_id) for every bookable slot; 'any lawyer' merges the topic's lawyers."""
-    per_lawyer, load, _rules = await slots_per_lawyer(
+    spans = await bookable_spans(
         conn,
         settings,
         topic_id=topic_id,
@@ -179,9 +238,8 @@ async def bookable_slots(
         window_end=window_end,
         now=now,
     )
-    if lawyer_id is not None:
-        return [(s, e, lawyer_id) for s, e in per_lawyer.get(lawyer_id, [])]
-    return merge_lawyers(per_lawyer, load)
+    # Merging on integers and converting only the merged slots keeps a busy month cheap.
+    return [(from_micros(s), from_micros(e), lid) for s, e, lid in spans]
 
 
 async def free_lawyers_at(

@@ -14,8 +14,6 @@ Decisions worth knowing:
   ``available=True``) are the lawyer's explicit choice and stay bookable, even on a holiday or a day off.
   A day off plus extra hours on one date therefore means "only these hours that day".
 - Slot starts must lie in ``[now + min_notice, now + horizon]`` and in ``[window_start, window_end)``.
-- Everything is compared in UTC: Python never finds an ambiguous local time equal to a datetime of
-  another zone (PEP 495), so callers should compare the returned instants in UTC too.
 - Kazakhstan's moved working days (a Saturday worked in place of a bridge day off) are not added to
   anyone's hours: a lawyer who works that Saturday adds extra hours; ``kz_moved_working_days`` lists them.
 """
@@ -25,20 +23,27 @@ from __future__ import annotations
 import bisect
 import functools
 import zoneinfo
-from collections.abc import Iterable, Mapping
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 import holidays as holiday_calendars
 
 MIN_SLOT_MINUTES = 15
 MAX_SLOT_MINUTES = 120
 MAX_BUFFER_MINUTES = 240
-_ZERO = timedelta(0)
 
 Slot = tuple[datetime, datetime]
 LawyerSlot = tuple[datetime, datetime, int]
+# A slot as (start, end) microseconds since the Unix epoch: what the engine computes with.
+Span = tuple[int, int]
+
+T = TypeVar("T", datetime, int)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICRO = timedelta(microseconds=1)
+_MINUTE = 60_000_000
 
 
 def N_(message: str) -> str:
@@ -85,6 +90,13 @@ class Busy:
 
 
 @dataclass(frozen=True, slots=True)
+class BusySpans:
+    """A lawyer's live bookings already as (start, end) epoch microseconds, as the database loads them."""
+
+    spans: list[Span]
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceRules:
     """Service-wide limits: how soon, how far ahead and how many a day."""
 
@@ -108,7 +120,7 @@ def to_zone(moment: datetime, tz_name: str) -> datetime:
 def available_slots(
     rules: Rules,
     busy: Iterable[Busy],
-    holidays: AbstractSet[date],
+    holidays: Set[date],
     window_start: datetime,
     window_end: datetime,
     now: datetime,
@@ -116,56 +128,102 @@ def available_slots(
     daily_counts: Mapping[date, int] | None = None,
 ) -> list[Slot]:
     """Return the lawyer's bookable slots starting in [window_start, window_end), sorted, as UTC instants."""
+    spans = available_spans(rules, busy, holidays, window_start, window_end, now, service, daily_counts)
+    return [(from_micros(s), from_micros(e)) for s, e in spans]
+
+
+def available_spans(
+    rules: Rules,
+    busy: Iterable[Busy] | BusySpans,
+    holidays: Set[date],
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    service: ServiceRules,
+    daily_counts: Mapping[date, int] | None = None,
+) -> list[Span]:
+    """Return the same slots as ``available_slots``, as (start, end) microseconds since the Unix epoch.
+
+    The engine counts in integers: real time without the pitfalls of aware-datetime arithmetic, and an
+    order of magnitude faster, which matters when a month of twenty lawyers is asked for on every click.
+    """
     for name, moment in (("window_start", window_start), ("window_end", window_end), ("now", now)):
         _require_aware(moment, name)
     tz = zoneinfo.ZoneInfo(rules.timezone)
-    length = timedelta(minutes=rules.slot_minutes)
-    if length <= timedelta(0):
+    length = rules.slot_minutes * _MINUTE
+    if length <= 0:
         return []
-    # Arithmetic on aware datetimes sharing a tzinfo is wall-clock arithmetic in Python, wrong across a
-    # clock change; in UTC it is real time.
-    now = now.astimezone(UTC)
-    earliest = max(window_start.astimezone(UTC), now + service.min_notice)
-    latest = now + service.horizon  # inclusive bound on a slot's start
-    stop = window_end.astimezone(UTC)  # exclusive bound on a slot's start
+    now_us = to_micros(now)
+    earliest = max(to_micros(window_start), now_us + service.min_notice // _ONE_MICRO)
+    latest = now_us + service.horizon // _ONE_MICRO  # inclusive bound on a slot's start
+    stop = to_micros(window_end)  # exclusive bound on a slot's start
     if earliest >= stop or earliest > latest:
         return []
 
-    busy_starts, busy_ends = _blocked(busy, timedelta(minutes=rules.buffer_minutes))
+    busy_starts, busy_ends = _blocked(busy, rules.buffer_minutes * _MINUTE)
     weekly = _weekly_by_weekday(rules.weekly)
     day_off, extra = _exceptions_by_date(rules.exceptions)
     cap = service.daily_cap
     counts = daily_counts or {}
 
-    result: list[Slot] = []
+    result: list[Span] = []
     # A range never leaves its local date, so the local dates of the two bounds cover every candidate.
-    day = earliest.astimezone(tz).date()
-    last_day = min(stop, latest).astimezone(tz).date()
+    day = from_micros(earliest).astimezone(tz).date()
+    last_day = from_micros(min(stop, latest)).astimezone(tz).date()
+    one_day = timedelta(days=1)
     while day <= last_day:
         if cap is not None and counts.get(day, 0) >= cap:
-            day += timedelta(days=1)
+            day += one_day
             continue
-        walls = list(extra.get(day, ()))
+        walls = extra.get(day, ())
         if day not in day_off and day not in holidays:
-            walls.extend(weekly.get(day.isoweekday(), ()))
-        for range_start, range_end in _merged_instants(day, walls, tz):
-            _fill_range(
-                result, range_start, range_end, length, earliest, latest, stop, busy_starts, busy_ends
-            )
-        day += timedelta(days=1)
+            walls = (*walls, *weekly.get(day.isoweekday(), ()))
+        if walls:
+            for range_start, range_end in _merged_instants(day, walls, tz):
+                _fill_range(
+                    result, range_start, range_end, length, earliest, latest, stop, busy_starts, busy_ends
+                )
+        day += one_day
     return result
 
 
+def to_micros(moment: datetime) -> int:
+    """Return an aware instant as whole microseconds since the Unix epoch."""
+    return (moment - _EPOCH) // _ONE_MICRO
+
+
+def from_micros(micros: int) -> datetime:
+    """Return microseconds since the Unix epoch as an aware UTC instant."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+@functools.lru_cache(maxsize=131072)
+def rfc3339(micros: int, tz: zoneinfo.ZoneInfo) -> str:
+    """Format an instant (epoch microseconds) as RFC 3339 with the zone's offset then."""
+    # Slot instants recur on every request for the same days, so their text is worth keeping.
+    return from_micros(micros).astimezone(tz).isoformat()
+
+
+def start_of_day(day: date, tz_name: str) -> datetime:
+    """Return the first instant of a local date in a zone (when midnight is skipped, the jump)."""
+    return from_micros(_instant(day, time(0), zoneinfo.ZoneInfo(tz_name)))
+
+
+def date_window(first: date, last: date, tz_name: str) -> tuple[datetime, datetime]:
+    """Return [first 00:00, last + 1 00:00) in a zone as aware instants: the dates a caller asked for."""
+    return start_of_day(first, tz_name), start_of_day(last + timedelta(days=1), tz_name)
+
+
 def _fill_range(
-    out: list[Slot],
-    range_start: datetime,
-    range_end: datetime,
-    length: timedelta,
-    earliest: datetime,
-    latest: datetime,
-    stop: datetime,
-    busy_starts: list[datetime],
-    busy_ends: list[datetime],
+    out: list[Span],
+    range_start: int,
+    range_end: int,
+    length: int,
+    earliest: int,
+    latest: int,
+    stop: int,
+    busy_starts: list[int],
+    busy_ends: list[int],
 ) -> None:
     """Append the free aligned slots of one range that start within the bounds."""
     # Jump straight to the first aligned start at or after `earliest` instead of walking up to it.
@@ -174,35 +232,35 @@ def _fill_range(
         if range_start >= earliest
         else range_start - ((range_start - earliest) // length) * length
     )
-    # Busy intervals are merged and sorted, so their ends are sorted too: bisect once, then sweep.
+    last_start = min(range_end - length, latest, stop - 1)
+    # Busy intervals are merged and sorted, so their ends are sorted too: find the first one that can
+    # matter, then alternate between a free run of slots (filled at once) and a jump past one interval.
     i = bisect.bisect_right(busy_ends, start)
     n = len(busy_ends)
-    last_start = min(range_end - length, latest)
-    while start <= last_start and start < stop:
-        end = start + length
+    while start <= last_start:
+        free_last = min(last_start, busy_starts[i] - length) if i < n else last_start
+        if free_last >= start:
+            after = start + ((free_last - start) // length + 1) * length
+            out.extend((s, s + length) for s in range(start, after, length))
+            start = after
+        if i >= n:
+            return
+        if start < busy_ends[i]:
+            # The first aligned start at or after the interval's end.
+            start = range_start - ((range_start - busy_ends[i]) // length) * length
+        i += 1
         while i < n and busy_ends[i] <= start:
             i += 1
-        if i < n and busy_starts[i] < end:
-            # Skip every aligned start that would still overlap this blocked interval.
-            start = range_start - ((range_start - busy_ends[i]) // length) * length
-            continue
-        out.append((start, end))
-        start = end
 
 
-def _blocked(busy: Iterable[Busy], buffer: timedelta) -> tuple[list[datetime], list[datetime]]:
+def _blocked(busy: Iterable[Busy] | BusySpans, buffer: int) -> tuple[list[int], list[int]]:
     """Return the busy intervals widened by the buffer, merged, as sorted parallel start and end lists."""
-    widened: list[Slot] = []
-    for b in busy:
-        start, end = b.start, b.end
-        # The database hands out UTC datetimes already; converting those again is measurable at 10,000.
-        if start.tzinfo is not UTC or end.tzinfo is not UTC:
-            start, end = start.astimezone(UTC), end.astimezone(UTC)
-        if end > start:
-            widened.append((start - buffer, end + buffer))
-    widened.sort()
-    starts: list[datetime] = []
-    ends: list[datetime] = []
+    spans: Iterable[Span] = (
+        busy.spans if isinstance(busy, BusySpans) else ((to_micros(b.start), to_micros(b.end)) for b in busy)
+    )
+    widened = sorted((start - buffer, end + buffer) for start, end in spans if end > start)
+    starts: list[int] = []
+    ends: list[int] = []
     for start, end in widened:
         if ends and start <= ends[-1]:
             ends[-1] = max(ends[-1], end)
@@ -212,17 +270,17 @@ def _blocked(busy: Iterable[Busy], buffer: timedelta) -> tuple[list[datetime], l
     return starts, ends
 
 
-def _weekly_by_weekday(weekly: Iterable[WeeklyRange]) -> dict[int, list[tuple[time, time]]]:
+def _weekly_by_weekday(weekly: Iterable[WeeklyRange]) -> dict[int, tuple[tuple[time, time], ...]]:
     """Group weekly ranges by ISO weekday."""
     grouped: dict[int, list[tuple[time, time]]] = {}
     for r in weekly:
         grouped.setdefault(r.weekday, []).append((r.start, r.end))
-    return grouped
+    return {weekday: tuple(ranges) for weekday, ranges in grouped.items()}
 
 
 def _exceptions_by_date(
     exceptions: Iterable[DateException],
-) -> tuple[set[date], dict[date, list[tuple[time, time]]]]:
+) -> tuple[set[date], dict[date, tuple[tuple[time, time], ...]]]:
     """Split exceptions into the set of days off and the extra hours per date."""
     day_off: set[date] = set()
     extra: dict[date, list[tuple[time, time]]] = {}
@@ -231,36 +289,39 @@ def _exceptions_by_date(
             day_off.add(e.date)
         elif e.start is not None and e.end is not None:
             extra.setdefault(e.date, []).append((e.start, e.end))
-    return day_off, extra
+    return day_off, {day: tuple(ranges) for day, ranges in extra.items()}
 
 
-def _merged_instants(day: date, walls: list[tuple[time, time]], tz: zoneinfo.ZoneInfo) -> list[Slot]:
+# Zone rules do not change while the process runs, so a date's hours always resolve to the same instants;
+# the same weekly hours recur on every request, and resolving them is the costly part of a day.
+@functools.lru_cache(maxsize=65536)
+def _merged_instants(
+    day: date, walls: tuple[tuple[time, time], ...], tz: zoneinfo.ZoneInfo
+) -> tuple[Span, ...]:
     """Resolve a date's wall-clock ranges to instants and merge the overlapping ones."""
     spans = sorted(
         (s, e) for s, e in ((_instant(day, a, tz), _instant(day, b, tz)) for a, b in walls if b > a) if e > s
     )
-    merged: list[Slot] = []
+    merged: list[Span] = []
     for s, e in spans:
         # Only strict overlaps merge: touching ranges keep their own alignment, as the lawyer set them.
         if merged and s < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
             merged.append((s, e))
-    return merged
+    return tuple(merged)
 
 
-@functools.lru_cache(maxsize=65536)
-def _instant(day: date, wall: time, tz: zoneinfo.ZoneInfo) -> datetime:
-    """Return the UTC instant of a wall-clock time on a local date (gap: the jump; fold: the earlier one)."""
+def _instant(day: date, wall: time, tz: zoneinfo.ZoneInfo) -> int:
+    """Return the instant (epoch microseconds) of a wall time on a local date (gap: the jump; fold: the
+    earlier one)."""
     naive = datetime.combine(day, wall.replace(tzinfo=None, fold=0))
-    # Reading the wall time with fold=0 and fold=1 tells the three cases apart without a round trip:
-    # equal offsets for an ordinary time, a larger fold=0 offset in a repeated hour, a smaller one in a gap.
-    before = tz.utcoffset(naive) or _ZERO
-    after = tz.utcoffset(naive.replace(fold=1)) or _ZERO
-    if before >= after:
-        return (naive - before).replace(tzinfo=UTC)
-    # In a gap, the two readings straddle the jump; the range resumes at the jump itself.
-    return _transition_between((naive - after).replace(tzinfo=UTC), (naive - before).replace(tzinfo=UTC), tz)
+    earlier = naive.replace(tzinfo=tz).astimezone(UTC)
+    if earlier.astimezone(tz).replace(tzinfo=None) == naive:
+        return to_micros(earlier)
+    # The wall time falls in a gap: fold=0 reads it with the offset before the jump (a later instant),
+    # fold=1 with the offset after (an earlier one); the jump lies between and the range resumes there.
+    return to_micros(_transition_between(naive.replace(tzinfo=tz, fold=1).astimezone(UTC), earlier, tz))
 
 
 def _transition_between(before: datetime, after: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
@@ -282,10 +343,9 @@ def lawyers_free_at(
     per_lawyer: Mapping[int, list[Slot]], start: datetime, load: Mapping[int, int] | None = None
 ) -> list[int]:
     """Return the lawyers with a slot starting at `start`, least loaded first, then by id."""
-    _require_aware(start, "start")
-    # In UTC, because Python never finds an ambiguous local time equal to a datetime of another zone.
-    start = start.astimezone(UTC)
     load = load or {}
+    # Slots are UTC; a local start in a repeated hour never compares equal to it in Python.
+    start = start.astimezone(UTC)
     free = [lid for lid, slots in per_lawyer.items() if _has_start(slots, start)]
     return sorted(free, key=lambda lid: (load.get(lid, 0), lid))
 
@@ -297,17 +357,19 @@ def _has_start(slots: list[Slot], start: datetime) -> bool:
 
 
 def merge_lawyers(
-    per_lawyer: Mapping[int, list[Slot]], load: Mapping[int, int] | None = None
-) -> list[LawyerSlot]:
-    """Return one slot per distinct (start, end) across lawyers, offered by the least loaded, sorted."""
+    per_lawyer: Mapping[int, list[tuple[T, T]]], load: Mapping[int, int] | None = None
+) -> list[tuple[T, T, int]]:
+    """Return one slot per distinct (start, end) across lawyers, offered by the least loaded, sorted.
+
+    Works on datetime slots and on integer spans alike.
+    """
     load = load or {}
-    best: dict[Slot, int] = {}
-    for lid, slots in per_lawyer.items():
-        rank = (load.get(lid, 0), lid)
-        for slot in slots:
-            current = best.get(slot)
-            if current is None or rank < (load.get(current, 0), current):
-                best[slot] = lid
+    best: dict[tuple[T, T], int] = {}
+    # Visiting lawyers best-ranked first lets the first offer of a slot win, with no comparisons per slot.
+    for lid in sorted(per_lawyer, key=lambda lid: (load.get(lid, 0), lid)):
+        setdefault = best.setdefault
+        for slot in per_lawyer[lid]:
+            setdefault(slot, lid)
     return sorted((start, end, lid) for (start, end), lid in best.items())
 
 
