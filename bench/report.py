@@ -188,13 +188,15 @@ def markdown(result: dict[str, Any], rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(result: dict[str, Any], rows: list[Row]) -> Path:
+def write(result: dict[str, Any], rows: list[Row], *, latest: bool = True) -> Path:
     RESULTS.mkdir(exist_ok=True)
     result = {**result, "scenarios": [asdict(r) for r in rows]}
     stamp = datetime.fromisoformat(result["started"]).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"{stamp}.json"
     text = json.dumps(result, ensure_ascii=False, indent=1)
     path.write_text(text + "\n", "utf-8")
+    if not latest:
+        return path
     (RESULTS / "latest.json").write_text(text + "\n", "utf-8")
     (RESULTS / "latest.md").write_text(markdown(result, rows), "utf-8")
     return path

@@ -19,6 +19,7 @@ import asyncio
 import os
 import re
 import secrets
+import signal
 import sys
 import time
 import traceback
@@ -88,6 +89,10 @@ def show_profile(path: Path) -> None:
     say(f"profile: {path} (open with python -m pstats)")
 
 
+def interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -122,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.run" + (f" --archive {args.archive}" if args.archive else "")
     command += " --quick" if args.quick else ""
 
+    # SIGTERM (a CI timeout, kill) cleans up like Ctrl-C: processes stopped, database dropped.
+    signal.signal(signal.SIGTERM, interrupt)
     started_at = datetime.now(UTC).replace(microsecond=0)
     load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     clock = time.perf_counter()
@@ -199,11 +206,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     say("")
     say(report.text_table(rows))
-    path = report.write(result, rows)
-    if args.readme and not report.update_readme((report.RESULTS / "latest.md").read_text("utf-8")):
+    # A run cut short keeps its own file but does not replace the latest complete one.
+    path = report.write(result, rows, latest=not broke)
+    if (
+        args.readme
+        and not broke
+        and not report.update_readme((report.RESULTS / "latest.md").read_text("utf-8"))
+    ):
         say("README.md has no bench markers; the table is in bench/results/latest.md")
     say(
-        f"\nwritten: {path} (and latest.json, latest.md) in {result['seconds']:.0f} s; logs in {procs.logdir}"
+        f"\nwritten: {path}{'' if broke else ' (and latest.json, latest.md)'} in {result['seconds']:.0f} s; logs in {procs.logdir}"
     )
     # A target missed is a finding written in the table, not a failure of the run.
     return 2 if broke else 0
