@@ -1,0 +1,185 @@
+"""Full-text search of the published archive: one function for the API, the pages and the benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import json
+
+import asyncpg
+from markupsafe import Markup, escape
+
+from consult.archive import queries as sql
+from consult.archive.searchtext import kazakh_stem, parse_query, query_terms
+from consult.i18n import N_
+from consult.web import ApiError, invalid
+
+MAX_QUERY = 200
+MAX_SIMILAR_TEXT = 2000
+MAX_PER_PAGE = 50
+# How many of the newest matches are ranked (see queries.SEARCH); pages reach this far and no further.
+RANK_WINDOW = 1000
+SEARCH_TIMEOUT_MS = 2000
+# The similar-questions query is an OR of terms; more terms rank more rows for little gain.
+MAX_SIMILAR_TERMS = 12
+START, STOP, LT = "\ue000", "\ue001", "\ue002"
+OPTIONS = (sql.HEADLINE_OPTIONS, sql.QUESTION_OPTIONS)
+
+
+def check_text(value: str | None, name: str, limit: int) -> str:
+    """Refuse a NUL byte or an over-long value with 400 instead of passing it to PostgreSQL."""
+    value = value or ""
+    if "\x00" in value:
+        raise invalid({name: N_("Must not contain NUL characters.")})
+    if len(value) > limit:
+        raise invalid({name: N_("Too long.")})
+    return value.strip()
+
+
+def marked(headline: str | None) -> Markup:
+    """Escape a ts_headline result whole, then turn its sentinels into <mark> and back into '<'."""
+    text = str(escape(headline or ""))
+    return Markup(text.replace(START, "<mark>").replace(STOP, "</mark>").replace(LT, "&lt;"))
+
+
+def plain_snippet(text: str, limit: int = 220) -> Markup:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    return Markup(escape(text))
+
+
+async def limit_time(conn: asyncpg.Connection, milliseconds: int = SEARCH_TIMEOUT_MS) -> None:
+    """Bound the rest of the caller's transaction in time (SET LOCAL); quiet empty-query notices."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("search runs inside the caller's transaction")
+    # Custom plans, so the planner sees each query's words and their frequency.
+    await conn.execute(
+        "SELECT set_config('statement_timeout', $1, true), set_config('plan_cache_mode', 'force_custom_plan', true),"
+        " set_config('client_min_messages', 'warning', true)",
+        str(milliseconds),
+    )
+
+
+async def plan_for(conn: asyncpg.Connection, words: int) -> None:
+    """Steer the plan: the GIN index for several words, the planner's choice for one.
+
+    With a LIMIT and frequent words, a sequential scan looks cheap; for one word it is (the first
+    thousand matches come within a few thousand rows, sooner than a GIN bitmap of every match). For words
+    that are each frequent but rarely together (or never, as a Russian and a Kazakh word) it would test
+    every row, while the GIN index intersects the posting lists at once. An ordered index walk has the
+    same flaw, so it is off either way.
+    """
+    await conn.execute(
+        "SELECT set_config('enable_seqscan', $1, true), set_config('enable_indexscan', 'off', true)",
+        "on" if words <= 1 else "off",
+    )
+
+
+@dataclass
+class SearchPage:
+    total: int
+    items: list[dict[str, Any]] = field(default_factory=list)
+    # False when more than RANK_WINDOW entries match: total is then the planner's estimate.
+    exact: bool = True
+
+
+def _item(row: asyncpg.Record, snippet: Markup, question_html: Markup) -> dict[str, Any]:
+    return {**dict(row), "snippet": snippet, "question_html": question_html}
+
+
+async def search_archive(
+    conn: asyncpg.Connection,
+    q: str,
+    *,
+    topic_id: int | None = None,
+    language: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchPage:
+    """Find published entries, best match first, with escaped snippets that mark the matches."""
+    await limit_time(conn)
+    offset = (page - 1) * per_page
+    parsed = parse_query(q)
+    try:
+        if parsed.empty:
+            total = int(await conn.fetchval(sql.COUNT_LATEST, topic_id, language))
+            rows = await conn.fetch(sql.LATEST, topic_id, language, per_page, offset)
+            return SearchPage(
+                total,
+                [_item(r, plain_snippet(r["answer_start"]), Markup(escape(r["question"]))) for r in rows],
+            )
+        await plan_for(conn, len(parsed.terms))
+        # Search-as-you-type: the last word as a prefix only when its exact form leaves the page short
+        # (the word is not finished yet). A prefix of a frequent word reads every matching posting list,
+        # which a finished frequent word has no need of.
+        args = (*parsed.exact_args, topic_id, language)
+        rows = await conn.fetch(sql.SEARCH, *args, RANK_WINDOW, per_page, offset, *OPTIONS)
+        if parsed.prefix and len(rows) < per_page and not offset:
+            args = (*parsed.prefix_args, topic_id, language)
+            rows = await conn.fetch(sql.SEARCH, *args, RANK_WINDOW, per_page, offset, *OPTIONS)
+        if rows:
+            matched = int(rows[0]["matched"])
+        elif offset:
+            matched = int(await conn.fetchval(sql.COUNT_SEARCH, *args[:5], topic_id, language, RANK_WINDOW))
+        else:
+            matched = 0
+        exact = matched < RANK_WINDOW
+        total = matched if exact else max(matched, await estimate(conn, args[:5], topic_id, language))
+    except asyncpg.QueryCanceledError:
+        raise ApiError(503, "search_timeout", N_("The search took too long. Try more specific words.")) from None
+    items = [_item(r, marked(r["snippet"]), marked(r["question_marked"])) for r in rows]
+    return SearchPage(total, items, exact)
+
+
+async def estimate(conn: asyncpg.Connection, query_args: tuple[Any, ...], topic_id: Any, language: Any) -> int:
+    plan = await conn.fetchval(sql.ESTIMATE_SEARCH, *query_args, topic_id, language)
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _or_query(words: list[str]) -> str:
+    return " | ".join("'" + word + "'" for word in words)
+
+
+def similar_terms(text: str) -> list[str]:
+    """Pick the words of a text worth matching on: the longer ones, which say most about the topic."""
+    words = [w for w in query_terms(text, "ru") if len(w) >= 4 and "-" not in w]
+    return sorted(words, key=len, reverse=True)[:MAX_SIMILAR_TERMS]
+
+
+async def similar_entries(
+    conn: asyncpg.Connection,
+    text: str,
+    *,
+    limit: int = 3,
+    exclude_id: int = 0,
+    topic_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Published entries sharing words with a text, the same topic first, best match first."""
+    words = similar_terms(text)
+    if not words:
+        return []
+    await limit_time(conn)
+    stems = list(dict.fromkeys(kazakh_stem(w) for w in words))
+    try:
+        rows = await conn.fetch(
+            sql.SIMILAR, _or_query(words), _or_query(stems), exclude_id, topic_id or 0, limit
+        )
+    except asyncpg.QueryCanceledError:
+        return []  # a helper list: better none than an error while someone types
+    return [dict(r) for r in rows]
+
+
+async def related_entries(conn: asyncpg.Connection, entry: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
+    """Entries on the same question: similar words (same topic first), then more of the same topic."""
+    found = await similar_entries(
+        conn, entry["question"], limit=limit, exclude_id=entry["id"], topic_id=entry["topic_id"]
+    )
+    if len(found) < limit:
+        seen = [entry["id"], *(r["id"] for r in found)]
+        rows = await conn.fetch(sql.SAME_TOPIC, entry["topic_id"], seen, limit - len(found))
+        found.extend(dict(r) for r in rows)
+    return found
