@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from consult import i18n, keys
+from consult.archive.views import prune_votes_job
 from consult.db import create_pool, database_url, migrate
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
 from consult.settings import ROOT, Settings
@@ -28,6 +29,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 ROUTE_MODULES = [
     "consult.site.views",
     "consult.accounts.views",
+    "consult.archive.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -48,7 +50,9 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 # Background jobs: (name, coroutine function taking the app and returning items handled, idle seconds).
-JOBS: list[tuple[str, Any, float]] = []
+JOBS: list[tuple[str, Any, float]] = [
+    ("archive-votes-prune", prune_votes_job, 3600.0),
+]
 
 
 def setup_templates(app: web.Application) -> jinja2.Environment:

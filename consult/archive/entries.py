@@ -138,7 +138,8 @@ async def store_findings(
 
 
 async def audit(conn: asyncpg.Connection, actor_id: int, action: str, entry_id: int, **detail: Any) -> None:
-    await conn.execute(sql.AUDIT, actor_id, action, str(entry_id), json.loads(json.dumps(detail)))
+    # Passed as text: the connection may or may not carry the pool's JSON codec.
+    await conn.execute(sql.AUDIT, actor_id, action, str(entry_id), json.dumps(detail))
 
 
 async def create_draft(

@@ -156,6 +156,8 @@ SELECT {ENTRY_COLUMNS} FROM archive_entries e JOIN topics t ON t.id = e.topic_id
 WHERE e.id = $1 AND e.status = 'published'
 """
 
+IS_PUBLISHED = "SELECT 1 FROM archive_entries WHERE id = $1 AND status = 'published'"
+
 GET_PUBLISHED_BY_SLUG = f"""
 SELECT {ENTRY_COLUMNS} FROM archive_entries e JOIN topics t ON t.id = e.topic_id
 WHERE e.slug = $1 AND e.status = 'published'
@@ -234,7 +236,7 @@ TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active OR
 
 AUDIT = """
 INSERT INTO audit_log (actor_id, action, object_type, object_id, detail)
-VALUES ($1, $2, 'archive_entry', $3, $4)
+VALUES ($1, $2, 'archive_entry', $3, $4::text::jsonb)
 """
 
 # --- redactions --------------------------------------------------------------------------------------
