@@ -18,7 +18,8 @@ WHERE id = $1
 # --- search ------------------------------------------------------------------------------------------
 
 # The query is the union of a Russian-stemmed reading and a Kazakh-stemmed 'simple' reading of what was
-# typed (an entry matches in its own language's reading; a stray cross match only adds recall). The last
+# typed: the union finds candidates through the GIN index, and each entry is then held to its own
+# language's reading (else "-word" in one reading would let the other reading match). The last
 # word may also match as a prefix. $1 websearch, $2 websearch with Kazakh stems, $3 exact last word,
 # $4 its Kazakh stem, $5 the last word as a prefix. An entry is ranked by its own language's reading
 # only: half the query, half the work for ts_rank_cd.
@@ -57,6 +58,7 @@ candidates AS (
            CASE WHEN e.language = 'ru' THEN q.ru_query ELSE q.kk_query END AS query
     FROM archive_entries e, q
     WHERE e.status = 'published' AND e.search @@ q.query
+      AND e.search @@ CASE WHEN e.language = 'ru' THEN q.ru_query ELSE q.kk_query END
       AND ($8::integer IS NULL OR e.topic_id = $8) AND ($9::text IS NULL OR e.language = $9)
     LIMIT $10
 ),
@@ -92,6 +94,7 @@ WITH {_QUERY}
 SELECT count(*) FROM (
     SELECT 1 FROM archive_entries e, q
     WHERE e.status = 'published' AND e.search @@ q.query
+      AND e.search @@ CASE WHEN e.language = 'ru' THEN q.ru_query ELSE q.kk_query END
       AND ($6::integer IS NULL OR e.topic_id = $6) AND ($7::text IS NULL OR e.language = $7)
     LIMIT $8
 ) c

@@ -34,7 +34,8 @@ def check_text(value: str | None, name: str, limit: int) -> str:
         raise invalid({name: N_("Must not contain NUL characters.")})
     if len(value) > limit:
         raise invalid({name: N_("Too long.")})
-    return value.strip()
+    # Not stripped: a trailing space says the last word is finished (no prefix matching).
+    return value if value.strip() else ""
 
 
 def marked(headline: str | None) -> Markup:
