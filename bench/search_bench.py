@@ -25,15 +25,35 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from consult.archive import generate as gen  # noqa: E402
-from consult.archive.search import search_archive  # noqa: E402
-from consult.db import migrate  # noqa: E402
+from consult.archive import generate as gen
+from consult.archive.search import search_archive
+from consult.db import migrate
 
 FREQUENT = [
-    "отпуск", "учитель", "заработной платы", "трудового кодекса", "отпуск педагога", "56 дней",
-    "демалыс", "мұғалім", "мұғалімнің демалысы", "жалақы", "еңбек кодексі", "аттестация",
-    "категория", "выговор", "согласия работника", "комиссия", "жұмыс беруші", "сабақ",
-    "учебная нагрузка", "праздничные дни оплата", "отпу", "аттест", "демал", "педагог сельской местности",
+    "отпуск",
+    "учитель",
+    "заработной платы",
+    "трудового кодекса",
+    "отпуск педагога",
+    "56 дней",
+    "демалыс",
+    "мұғалім",
+    "мұғалімнің демалысы",
+    "жалақы",
+    "еңбек кодексі",
+    "аттестация",
+    "категория",
+    "выговор",
+    "согласия работника",
+    "комиссия",
+    "жұмыс беруші",
+    "сабақ",
+    "учебная нагрузка",
+    "праздничные дни оплата",
+    "отпу",
+    "аттест",
+    "демал",
+    "педагог сельской местности",
 ]
 NAIVE = (
     "SELECT id, count(*) OVER () AS total FROM archive_entries WHERE status = 'published' AND {where} "

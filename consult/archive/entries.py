@@ -22,7 +22,7 @@ from consult.archive.redaction import Finding, find_pii, placeholder_for
 from consult.archive.searchtext import fix_lookalikes, index_text
 from consult.archive.slug import make_slug
 from consult.i18n import N_
-from consult.web import ApiError, conflict, invalid, not_found
+from consult.web import conflict, invalid, not_found
 
 log = logging.getLogger("consult.archive")
 
@@ -72,7 +72,7 @@ async def read_entry_input(
         topic_id = await conn.fetchval(sql.TOPIC_BY_SLUG, topic)
     if topic_id is None:
         problems["topic"] = N_("Unknown topic.")
-    if problems:
+    if problems or topic_id is None:
         raise invalid(problems)
     return EntryInput(values["question"], values["answer"], int(topic_id), str(language))
 
@@ -137,7 +137,9 @@ async def store_findings(
     )
 
 
-async def audit(conn: asyncpg.Connection, actor_id: int, action: str, entry_id: int, **detail: Any) -> None:
+async def audit(
+    conn: asyncpg.Connection, actor_id: int | None, action: str, entry_id: int, **detail: Any
+) -> None:
     # Passed as text: the connection may or may not carry the pool's JSON codec.
     await conn.execute(sql.AUDIT, actor_id, action, str(entry_id), json.dumps(detail))
 
@@ -146,7 +148,7 @@ async def create_draft(
     conn: asyncpg.Connection,
     entry: EntryInput,
     *,
-    actor_id: int,
+    actor_id: int | None,
     booking_id: int | None = None,
     source_question_id: int | None = None,
     names: Sequence[str] = (),
@@ -201,7 +203,9 @@ def require_editable(entry: dict[str, Any]) -> None:
         raise conflict("invalid_state", N_("Withdraw the entry before changing it."))
 
 
-async def update_draft(conn: asyncpg.Connection, entry: dict[str, Any], new: EntryInput, actor_id: int) -> None:
+async def update_draft(
+    conn: asyncpg.Connection, entry: dict[str, Any], new: EntryInput, actor_id: int
+) -> None:
     """Save new fields and compute the findings anew; a withdrawn entry becomes a draft again."""
     require_editable(entry)
     await conn.execute(sql.UPDATE_ENTRY, entry["id"], new.question, new.answer, new.topic_id, new.language)
@@ -260,7 +264,7 @@ async def resolve_redaction(
 
 
 async def publish(
-    conn: asyncpg.Connection, entry: dict[str, Any], force: Any, reason: Any, actor_id: int
+    conn: asyncpg.Connection, entry: dict[str, Any], force: Any, reason: Any, actor_id: int | None
 ) -> None:
     """Publish; refuse (409) while findings are open unless forced with a reason, which is recorded."""
     if entry["status"] == "published":
@@ -316,4 +320,3 @@ async def vote(conn: asyncpg.Connection, entry_id: int, helpful: bool, key: byte
 async def prune_votes(conn: asyncpg.Connection) -> int:
     result = await conn.execute(sql.PRUNE_VOTES)
     return int(result.split()[-1])
-

@@ -147,7 +147,9 @@ e.withdrawn_at, e.forced_publish_reason, e.topic_id, t.slug AS topic,
 t.name_ru AS topic_name_ru, t.name_kk AS topic_name_kk, t.name_en AS topic_name_en
 """
 
-GET_ENTRY = f"SELECT {ENTRY_COLUMNS} FROM archive_entries e JOIN topics t ON t.id = e.topic_id WHERE e.id = $1"
+GET_ENTRY = (
+    f"SELECT {ENTRY_COLUMNS} FROM archive_entries e JOIN topics t ON t.id = e.topic_id WHERE e.id = $1"
+)
 
 GET_ENTRY_FOR_UPDATE = f"""
 SELECT {ENTRY_COLUMNS} FROM archive_entries e JOIN topics t ON t.id = e.topic_id WHERE e.id = $1

@@ -259,17 +259,17 @@ def parse_query(q: str) -> ParsedQuery:
     text = normalize(q)
     tokens: list[tuple[str, list[str]]] = []  # (kind, words): kind is word, not, phrase or or
     for match in _QUERY_TOKEN.finditer(text):
-        token = match.group()
-        if token.startswith('"'):
-            words = _words(token)
+        piece = match.group()
+        if piece.startswith('"'):
+            words = _words(piece)
             if words:
                 tokens.append(("phrase", words))
-        elif token == "or":
+        elif piece == "or":
             tokens.append(("or", []))
-        elif token.startswith("-"):
-            tokens.append(("not", [token[1:]]))
+        elif piece.startswith("-"):
+            tokens.append(("not", [piece[1:]]))
         else:
-            tokens.append(("word", [token]))
+            tokens.append(("word", [piece]))
     prefix_word = ""
     still_typing = bool(text) and not text[-1].isspace() and text[-1] != '"'
     if (

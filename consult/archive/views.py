@@ -100,7 +100,9 @@ async def run_search(request: web.Request, *, language_param: str) -> tuple[Sear
         raise invalid({"page": N_("Too deep: narrow the search instead.")})
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
         topic_id = await _topic_filter(conn, request.query.get("topic"))
-        result = await search_archive(conn, q, topic_id=topic_id, language=language, page=page, per_page=per_page)
+        result = await search_archive(
+            conn, q, topic_id=topic_id, language=language, page=page, per_page=per_page
+        )
     params = {"q": q, "topic": request.query.get("topic") or "", "language": language or "", "page": page}
     params["per_page"] = per_page
     return result, params
@@ -158,9 +160,7 @@ def staff_entry(entry: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
 async def api_list(request: web.Request) -> web.Response:
     zone = request_zone(request)
     result, _params = await run_search(request, language_param="lang")
-    items = [
-        {**public_item(request, row, zone), "snippet": str(row["snippet"])} for row in result.items
-    ]
+    items = [{**public_item(request, row, zone), "snippet": str(row["snippet"])} for row in result.items]
     return json_response({"total": result.total, "total_exact": result.exact, "items": items})
 
 
@@ -254,10 +254,16 @@ async def api_redaction(request: web.Request) -> web.Response:
     body = await read_json(request)
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
         entry = await entries.load_entry(conn, int(request.match_info["id"]), for_update=True)
-        await entries.resolve_redaction(
-            conn, entry, int(request.match_info["rid"]), body.get("action"), body.get("replacement"), actor(request)
-        )
+        await _resolve(request, conn, entry, body)
         return await _answer_entry(request, conn, entry["id"])
+
+
+async def _resolve(request: web.Request, conn: Any, entry: dict[str, Any], body: dict[str, Any]) -> None:
+    """Accept or dismiss the finding named in the path, as the JSON body or the form says."""
+    rid = int(request.match_info["rid"])
+    await entries.resolve_redaction(
+        conn, entry, rid, body.get("action"), body.get("replacement"), actor(request)
+    )
 
 
 @routes.post(r"/api/v1/faq/{id:\d{1,18}}/publish", name="api-faq-publish")
@@ -299,7 +305,9 @@ async def faq_list(request: web.Request) -> web.Response:
         params = {"q": "", "topic": "", "language": "", "page": 1, "per_page": 10}
     async with request.app[keys.POOL].acquire() as conn:
         topics = await conn.fetch(sql.TOPICS)
-    pages = max(1, -(-min(result.total, RANK_WINDOW if params["q"] else MAX_BROWSE_OFFSET) // params["per_page"]))
+    pages = max(
+        1, -(-min(result.total, RANK_WINDOW if params["q"] else MAX_BROWSE_OFFSET) // params["per_page"])
+    )
 
     def page_url(number: int) -> str:
         query = {k: v for k, v in params.items() if v and k not in ("page", "per_page")}
@@ -487,7 +495,9 @@ def _error_text(exc: ApiError) -> str:
     return gettext(exc.message) + (f" ({details})" if details else "")
 
 
-def segments(text: str, redactions: list[dict[str, Any]], field: str) -> list[tuple[str, dict[str, Any] | None]]:
+def segments(
+    text: str, redactions: list[dict[str, Any]], field: str
+) -> list[tuple[str, dict[str, Any] | None]]:
     """Cut a field's text into plain pieces and pieces covered by a finding, for highlighting."""
     pieces: list[tuple[str, dict[str, Any] | None]] = []
     at = 0
@@ -563,9 +573,7 @@ async def staff_save(request: web.Request) -> web.StreamResponse:
 @allow("staff")
 async def staff_redaction(request: web.Request) -> web.StreamResponse:
     async def resolve(conn: Any, entry: dict[str, Any], body: dict[str, Any]) -> None:
-        await entries.resolve_redaction(
-            conn, entry, int(request.match_info["rid"]), body.get("action"), body.get("replacement"), actor(request)
-        )
+        await _resolve(request, conn, entry, body)
 
     return await _staff_action(request, resolve)
 

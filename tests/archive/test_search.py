@@ -59,13 +59,17 @@ async def test_a_kazakh_word_finds_its_inflected_forms(client: Any, entries: dic
     assert "<mark>демалысын</mark>" in body["items"][0]["snippet"]
 
 
-async def test_an_inflected_kazakh_query_finds_other_forms_of_the_word(client: Any, entries: dict[str, Any]) -> None:
+async def test_an_inflected_kazakh_query_finds_other_forms_of_the_word(
+    client: Any, entries: dict[str, Any]
+) -> None:
     assert questions(await search(client, "мұғалімдердің жүктемесі ")) == [
         "Мұғалімнің жүктемесін директор өзгерте ала ма?"
     ]
 
 
-async def test_a_russian_query_finds_answers_through_russian_stemming(client: Any, entries: dict[str, Any]) -> None:
+async def test_a_russian_query_finds_answers_through_russian_stemming(
+    client: Any, entries: dict[str, Any]
+) -> None:
     body = await search(client, "отпуска учителей ")
     assert questions(body) == ["Сколько дней ежегодного отпуска положено учителю?"]
     assert body["total"] == 1 and body["total_exact"] is True
@@ -79,7 +83,9 @@ async def test_yo_and_ye_are_the_same_letter_on_both_sides(client: Any, entries:
     assert questions(await search(client, "ведется ")) == expected
 
 
-async def test_latin_look_alike_letters_in_a_query_are_read_as_cyrillic(client: Any, entries: dict[str, Any]) -> None:
+async def test_latin_look_alike_letters_in_a_query_are_read_as_cyrillic(
+    client: Any, entries: dict[str, Any]
+) -> None:
     # "отпуск" typed with a Latin o, p and c; "мұғалiм" with a Latin i.
     assert questions(await search(client, "oтпуcк ")) == ["Сколько дней ежегодного отпуска положено учителю?"]
     assert questions(await search(client, "мұғалiм ")) == ["Мұғалімнің жүктемесін директор өзгерте ала ма?"]
@@ -105,7 +111,9 @@ async def test_websearch_syntax_phrases_or_and_minus(client: Any, entries: dict[
     assert sorted(questions(await search(client, "табелю or тарификация "))) == sorted(
         ["Учёт рабочего времени педагога", "Мұғалімнің жүктемесін директор өзгерте ала ма?"]
     )
-    assert questions(await search(client, "педагог -табель ")) == ["Сколько дней ежегодного отпуска положено учителю?"]
+    assert questions(await search(client, "педагог -табель ")) == [
+        "Сколько дней ежегодного отпуска положено учителю?"
+    ]
 
 
 async def test_a_question_match_ranks_above_an_answer_match(client: Any, archive: Any) -> None:
@@ -142,13 +150,23 @@ async def test_an_answer_with_a_script_tag_shows_it_as_text(client: Any, entries
 
 
 def test_marks_are_the_only_markup_a_snippet_can_carry() -> None:
-    assert marked('\ue000a\ue001 <b>"x"</b> \ue002i>') == '<mark>a</mark> &lt;b&gt;&#34;x&#34;&lt;/b&gt; &lt;i&gt;'
+    assert (
+        marked('\ue000a\ue001 <b>"x"</b> \ue002i>')
+        == "<mark>a</mark> &lt;b&gt;&#34;x&#34;&lt;/b&gt; &lt;i&gt;"
+    )
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"q": "x" * 201}, "q"), ({"q": "a\x00b"}, "q"), ({"page": "0"}, "page"), ({"per_page": "500"}, "per_page"),
-     ({"topic": "nope"}, "topic"), ({"lang": "de"}, "lang"), ({"q": "отпуск", "page": "200"}, "page")],
+    [
+        ({"q": "x" * 201}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"page": "0"}, "page"),
+        ({"per_page": "500"}, "per_page"),
+        ({"topic": "nope"}, "topic"),
+        ({"lang": "de"}, "lang"),
+        ({"q": "отпуск", "page": "200"}, "page"),
+    ],
 )
 async def test_bad_search_input_is_refused_with_400(client: Any, params: dict[str, str], field: str) -> None:
     response = await client.get("/api/v1/faq", params=params)
@@ -157,7 +175,9 @@ async def test_bad_search_input_is_refused_with_400(client: Any, params: dict[st
     assert body["error"]["code"] == "invalid" and set(body["error"]["fields"]) == {field}
 
 
-async def test_queries_that_are_only_punctuation_or_tsquery_syntax_do_no_harm(client: Any, entries: dict[str, Any]) -> None:
+async def test_queries_that_are_only_punctuation_or_tsquery_syntax_do_no_harm(
+    client: Any, entries: dict[str, Any]
+) -> None:
     for q in ["!!!", "':* & | !(", "отпуск' | '*", "\\", '"', "-", "or"]:
         response = await client.get("/api/v1/faq", params={"q": q})
         assert response.status == 200, q
@@ -172,9 +192,12 @@ async def test_a_search_runs_under_a_statement_timeout(client: Any, db: Any) -> 
     assert await db.fetchval("SHOW statement_timeout") != "1234ms"
 
 
-async def test_similar_answers_appear_for_a_question_being_typed(client: Any, entries: dict[str, Any]) -> None:
+async def test_similar_answers_appear_for_a_question_being_typed(
+    client: Any, entries: dict[str, Any]
+) -> None:
     response = await client.get(
-        "/api/v1/faq/similar", params={"q": "Сколько дней отпуска у педагогов в школе, если я работаю полставки"}
+        "/api/v1/faq/similar",
+        params={"q": "Сколько дней отпуска у педагогов в школе, если я работаю полставки"},
     )
     assert response.status == 200
     items = (await response.json())["items"]

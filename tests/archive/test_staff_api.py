@@ -19,7 +19,9 @@ ANSWER = "Отзыв из отпуска возможен только с ваш
 async def completed_booking(factory: Factory, db: asyncpg.Connection) -> dict[str, Any]:
     lawyer = await factory.lawyer(topics=("leave",))
     member = await factory.user("member", name="Ахметова Гульнара Сериковна", password=None)
-    booking = await factory.booking(lawyer, member=member, topic="leave", question=QUESTION, status="completed")
+    booking = await factory.booking(
+        lawyer, member=member, topic="leave", question=QUESTION, status="completed"
+    )
     await db.execute("UPDATE bookings SET answer = $2 WHERE id = $1", booking["id"], ANSWER)
     return booking
 
@@ -49,11 +51,15 @@ async def test_accepting_a_finding_puts_a_placeholder_and_keeps_the_other_offset
     client: Any, staff_headers: dict[str, str], factory: Factory, db: asyncpg.Connection
 ) -> None:
     booking = await completed_booking(factory, db)
-    draft = await (await client.post("/api/v1/faq", json={"booking_id": booking["id"]}, headers=staff_headers)).json()
+    draft = await (
+        await client.post("/api/v1/faq", json={"booking_id": booking["id"]}, headers=staff_headers)
+    ).json()
     person, school, phone = draft["redactions"]
 
     response = await client.post(
-        f"/api/v1/faq/{draft['id']}/redactions/{person['id']}", json={"action": "accept"}, headers=staff_headers
+        f"/api/v1/faq/{draft['id']}/redactions/{person['id']}",
+        json={"action": "accept"},
+        headers=staff_headers,
     )
     assert response.status == 200, await response.text()
     entry = await response.json()
@@ -75,31 +81,43 @@ async def test_accepting_a_finding_puts_a_placeholder_and_keeps_the_other_offset
     assert entry["question"][r["start"] : r["end"]] == "+7 701 234 56 78"
 
     response = await client.post(
-        f"/api/v1/faq/{draft['id']}/redactions/{phone['id']}", json={"action": "dismiss"}, headers=staff_headers
+        f"/api/v1/faq/{draft['id']}/redactions/{phone['id']}",
+        json={"action": "dismiss"},
+        headers=staff_headers,
     )
     entry = await response.json()
     assert [r["state"] for r in entry["redactions"]] == ["accepted", "accepted", "dismissed"]
     assert "[одна из городских школ]" in entry["question"]
 
     again = await client.post(
-        f"/api/v1/faq/{draft['id']}/redactions/{phone['id']}", json={"action": "accept"}, headers=staff_headers
+        f"/api/v1/faq/{draft['id']}/redactions/{phone['id']}",
+        json={"action": "accept"},
+        headers=staff_headers,
     )
     assert again.status == 409
     assert (await again.json())["error"]["code"] == "invalid_state"
 
 
 async def test_publishing_with_open_findings_is_refused_until_forced_with_a_reason(
-    client: Any, staff_headers: dict[str, str], factory: Factory, db: asyncpg.Connection, staff: dict[str, Any]
+    client: Any,
+    staff_headers: dict[str, str],
+    factory: Factory,
+    db: asyncpg.Connection,
+    staff: dict[str, Any],
 ) -> None:
     booking = await completed_booking(factory, db)
-    draft = await (await client.post("/api/v1/faq", json={"booking_id": booking["id"]}, headers=staff_headers)).json()
+    draft = await (
+        await client.post("/api/v1/faq", json={"booking_id": booking["id"]}, headers=staff_headers)
+    ).json()
 
     response = await client.post(f"/api/v1/faq/{draft['id']}/publish", json={}, headers=staff_headers)
     assert response.status == 409
     assert (await response.json())["error"]["code"] == "unresolved_redactions"
     assert await db.fetchval("SELECT status FROM archive_entries WHERE id = $1", draft["id"]) == "draft"
 
-    response = await client.post(f"/api/v1/faq/{draft['id']}/publish", json={"force": True}, headers=staff_headers)
+    response = await client.post(
+        f"/api/v1/faq/{draft['id']}/publish", json={"force": True}, headers=staff_headers
+    )
     assert response.status == 400
     assert set((await response.json())["error"]["fields"]) == {"reason"}
 
@@ -114,7 +132,8 @@ async def test_publishing_with_open_findings_is_refused_until_forced_with_a_reas
     assert entry["forced_publish_reason"] == "Имя — вымышленное, согласовано с членом профсоюза"
     assert entry["slug"].endswith(f"-{draft['id']}")
     audit = await db.fetchrow(
-        "SELECT actor_id, detail FROM audit_log WHERE action = 'archive_publish' AND object_id = $1", str(draft["id"])
+        "SELECT actor_id, detail FROM audit_log WHERE action = 'archive_publish' AND object_id = $1",
+        str(draft["id"]),
     )
     assert audit["actor_id"] == staff["id"]
     assert json.loads(audit["detail"]) == {"forced": True, "open_findings": 3}
@@ -124,10 +143,14 @@ async def test_a_resolved_draft_publishes_without_force_and_forgets_the_replaced
     client: Any, staff_headers: dict[str, str], factory: Factory, db: asyncpg.Connection
 ) -> None:
     booking = await completed_booking(factory, db)
-    draft = await (await client.post("/api/v1/faq", json={"booking_id": booking["id"]}, headers=staff_headers)).json()
+    draft = await (
+        await client.post("/api/v1/faq", json={"booking_id": booking["id"]}, headers=staff_headers)
+    ).json()
     for r in draft["redactions"]:
         await client.post(
-            f"/api/v1/faq/{draft['id']}/redactions/{r['id']}", json={"action": "accept"}, headers=staff_headers
+            f"/api/v1/faq/{draft['id']}/redactions/{r['id']}",
+            json={"action": "accept"},
+            headers=staff_headers,
         )
     response = await client.post(f"/api/v1/faq/{draft['id']}/publish", headers=staff_headers)
     assert response.status == 200, await response.text()
@@ -147,14 +170,24 @@ async def test_editing_a_draft_computes_the_findings_anew_and_remembers_dismissa
 ) -> None:
     created = await client.post(
         "/api/v1/faq",
-        json={"question": "Приказ подписал Оспанов, можно ли так?", "answer": "Звоните 87771234567.", "topic": "pay", "language": "ru"},
+        json={
+            "question": "Приказ подписал Оспанов, можно ли так?",
+            "answer": "Звоните 87771234567.",
+            "topic": "pay",
+            "language": "ru",
+        },
         headers=staff_headers,
     )
     draft = await created.json()
-    assert [(r["field"], r["kind"]) for r in draft["redactions"]] == [("question", "person"), ("answer", "phone")]
+    assert [(r["field"], r["kind"]) for r in draft["redactions"]] == [
+        ("question", "person"),
+        ("answer", "phone"),
+    ]
     person = draft["redactions"][0]
     await client.post(
-        f"/api/v1/faq/{draft['id']}/redactions/{person['id']}", json={"action": "dismiss"}, headers=staff_headers
+        f"/api/v1/faq/{draft['id']}/redactions/{person['id']}",
+        json={"action": "dismiss"},
+        headers=staff_headers,
     )
     response = await client.patch(
         f"/api/v1/faq/{draft['id']}",
@@ -175,7 +208,9 @@ async def test_a_draft_needs_a_question_a_known_topic_and_language(
     client: Any, staff_headers: dict[str, str]
 ) -> None:
     response = await client.post(
-        "/api/v1/faq", json={"question": "", "answer": 5, "topic": "nope", "language": "de"}, headers=staff_headers
+        "/api/v1/faq",
+        json={"question": "", "answer": 5, "topic": "nope", "language": "de"},
+        headers=staff_headers,
     )
     assert response.status == 400
     assert set((await response.json())["error"]["fields"]) == {"question", "answer", "topic", "language"}
@@ -187,7 +222,9 @@ async def test_members_and_visitors_cannot_touch_drafts(client: Any, factory: Fa
     lawyer = await factory.lawyer()
     token = await login(client, lawyer)
     response = await client.post(
-        "/api/v1/faq", json={"question": "?", "topic": "pay", "language": "ru"}, headers={"X-CSRF-Token": token}
+        "/api/v1/faq",
+        json={"question": "?", "topic": "pay", "language": "ru"},
+        headers={"X-CSRF-Token": token},
     )
     assert response.status == 403
 
@@ -195,7 +232,9 @@ async def test_members_and_visitors_cannot_touch_drafts(client: Any, factory: Fa
 async def test_withdrawn_entries_leave_the_api_search_and_sitemap(
     client: Any, staff_headers: dict[str, str], archive: Any
 ) -> None:
-    entry = await archive.publish("Сколько дней отпуска у педагога?", "Педагогам положено 56 календарных дней.")
+    entry = await archive.publish(
+        "Сколько дней отпуска у педагога?", "Педагогам положено 56 календарных дней."
+    )
     assert (await client.get(f"/api/v1/faq/{entry['id']}")).status == 200
     assert (await (await client.get("/api/v1/faq", params={"q": "педагог"})).json())["total"] == 1
     assert entry["slug"] in await (await client.get("/sitemap.xml")).text()
