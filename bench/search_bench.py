@@ -29,32 +29,14 @@ from consult.archive import generate as gen
 from consult.archive.search import search_archive
 from consult.db import migrate
 
-FREQUENT = [
-    "отпуск",
-    "учитель",
-    "заработной платы",
-    "трудового кодекса",
-    "отпуск педагога",
-    "56 дней",
-    "демалыс",
-    "мұғалім",
-    "мұғалімнің демалысы",
-    "жалақы",
-    "еңбек кодексі",
-    "аттестация",
-    "категория",
-    "выговор",
-    "согласия работника",
-    "комиссия",
-    "жұмыс беруші",
-    "сабақ",
-    "учебная нагрузка",
-    "праздничные дни оплата",
-    "отпу",
-    "аттест",
-    "демал",
-    "педагог сельской местности",
-]
+# Frequent words and phrases of each language (in a third to a half of the entries), prefixes included.
+FREQUENT = {
+    "ru": ["отпуск", "учитель", "заработной платы", "трудового кодекса", "отпуск педагога", "56 дней",
+           "аттестация", "категория", "выговор", "согласия работника", "комиссия", "учебная нагрузка",
+           "праздничные дни оплата", "отпу", "аттест", "педагог сельской местности"],
+    "kk": ["демалыс", "мұғалім", "мұғалімнің демалысы", "жалақы", "еңбек кодексі", "аттестаттау",
+           "жұмыс беруші", "сабақ", "демал", "санат", "келісім комиссиясы", "жүктеме"],
+}  # fmt: skip
 NAIVE = (
     "SELECT id, count(*) OVER () AS total FROM archive_entries WHERE status = 'published' AND {where} "
     "ORDER BY published_at DESC LIMIT 20"
@@ -67,21 +49,25 @@ def with_database(url: str, name: str) -> str:
 
 
 def query_mix(count: int, seed: int = 7) -> list[str]:
+    """One- to three-word queries in one language each: frequent words, rare words, and both."""
     rng = random.Random(seed)
-    rare_ru = gen._rare_vocabulary(random.Random(1), gen.RU_SYLLABLES)
-    rare_kk = gen._rare_vocabulary(random.Random(1), gen.KK_SYLLABLES)
+    rare = {
+        "ru": gen._rare_vocabulary(random.Random(1), gen.RU_SYLLABLES),
+        "kk": gen._rare_vocabulary(random.Random(1), gen.KK_SYLLABLES),
+    }
     queries = []
     for i in range(count):
-        kind = i % 5
+        language = "ru" if rng.random() < 0.6 else "kk"
+        frequent, kind = FREQUENT[language], i % 5
         if kind in (0, 1):
-            queries.append(rng.choice(FREQUENT))
+            queries.append(rng.choice(frequent))
         elif kind == 2:
-            queries.append(rng.choice(rare_ru + rare_kk))
+            queries.append(rng.choice(rare[language]))
         elif kind == 3:
-            queries.append(f"{rng.choice(FREQUENT).split()[0]} {rng.choice(rare_ru + rare_kk)}")
+            queries.append(f"{rng.choice(frequent).split()[0]} {rng.choice(rare[language])}")
         else:
-            words = rng.sample(FREQUENT, 2)
-            queries.append(" ".join((words[0].split()[0], words[1].split()[0])))
+            first, second = rng.sample(frequent, 2)
+            queries.append(f"{first.split()[0]} {second.split()[0]}")
     return queries
 
 

@@ -62,7 +62,7 @@ PATHS: dict[str, Any] = {
                 'syntax: "quoted phrase", `or`, `-word`. The last word also matches as a prefix unless '
                 "the query ends with a space. `ё` equals `е`; Latin look-alike letters inside Cyrillic "
                 "words are read as Cyrillic. Without `q`, the newest entries. Searches rank the newest "
-                "1000 matches; when more match, `total` is an estimate and `total_exact` is false."
+                "500 matches; when more match, `total` is an estimate and `total_exact` is false."
             ),
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},

@@ -47,9 +47,11 @@ QUESTION_OPTIONS = "StartSel=\ue000, StopSel=\ue001, HighlightAll=true"
 _HIGHLIGHT = "(to_tsquery('russian', $6) || to_tsquery('simple', $7))"
 
 # Ranking every match of a frequent word ("отпуск" is in half the archive) would read and rank tens of
-# thousands of vectors per keystroke. So the ranked set is a window: the newest matches, at most $10
-# (consult.archive.search.RANK_WINDOW). Rare words fit in the window whole and are ranked exactly;
-# frequent ones are ranked among the newest matches, which in a law archive are also the most current.
+# thousands of vectors per keystroke. So the ranked set is a window of at most $10 matches
+# (consult.archive.search.RANK_WINDOW), the first ones the index yields (table order, roughly oldest
+# first). Rare words fit in the window whole and are ranked exactly; for a frequent word, ranking a
+# sample of hundreds of entries that all contain it still puts good answers first, and one more word
+# narrows it. Ordering the window by date instead would need every match read, which is the cost saved.
 # $8 topic id or NULL, $9 language or NULL, $11 limit, $12 offset, $13/$14 headline options.
 SEARCH = f"""
 WITH {_QUERY},

@@ -18,7 +18,7 @@ MAX_QUERY = 200
 MAX_SIMILAR_TEXT = 2000
 MAX_PER_PAGE = 50
 # How many of the newest matches are ranked (see queries.SEARCH); pages reach this far and no further.
-RANK_WINDOW = 1000
+RANK_WINDOW = 500
 SEARCH_TIMEOUT_MS = 2000
 # The similar-questions query is an OR of terms; more terms rank more rows for little gain.
 MAX_SIMILAR_TERMS = 12
@@ -51,30 +51,28 @@ def plain_snippet(text: str, limit: int = 220) -> Markup:
     return escape(text)
 
 
-async def limit_time(conn: asyncpg.Connection, milliseconds: int = SEARCH_TIMEOUT_MS) -> None:
-    """Bound the rest of the caller's transaction in time (SET LOCAL); quiet empty-query notices."""
+async def limit_time(
+    conn: asyncpg.Connection, milliseconds: int = SEARCH_TIMEOUT_MS, *, words: int | None = None
+) -> None:
+    """Bound the rest of the caller's transaction in time (SET LOCAL) and steer the text-search plan.
+
+    Custom plans, so the planner sees each query's words and their frequency. With `words`, plans use
+    the GIN index for several words and the planner's choice for one: with a LIMIT and frequent words a
+    sequential scan looks cheap, and for one word it is (the window fills within a few thousand rows),
+    but for words that are each frequent and rarely together (or never, as a Russian and a Kazakh word)
+    it would test every row, while the GIN index intersects the posting lists at once. An ordered index
+    walk has the same flaw, so it is off for searches. One round trip for all of it.
+    """
     if not conn.is_in_transaction():
         raise RuntimeError("search runs inside the caller's transaction")
-    # Custom plans, so the planner sees each query's words and their frequency.
+    steer = words is not None
     await conn.execute(
         "SELECT set_config('statement_timeout', $1, true), set_config('plan_cache_mode', 'force_custom_plan', true),"
-        " set_config('client_min_messages', 'warning', true)",
+        " set_config('client_min_messages', 'warning', true),"
+        " set_config('enable_seqscan', $2, true), set_config('enable_indexscan', $3, true)",
         str(milliseconds),
-    )
-
-
-async def plan_for(conn: asyncpg.Connection, words: int) -> None:
-    """Steer the plan: the GIN index for several words, the planner's choice for one.
-
-    With a LIMIT and frequent words, a sequential scan looks cheap; for one word it is (the first
-    thousand matches come within a few thousand rows, sooner than a GIN bitmap of every match). For words
-    that are each frequent but rarely together (or never, as a Russian and a Kazakh word) it would test
-    every row, while the GIN index intersects the posting lists at once. An ordered index walk has the
-    same flaw, so it is off either way.
-    """
-    await conn.execute(
-        "SELECT set_config('enable_seqscan', $1, true), set_config('enable_indexscan', 'off', true)",
-        "on" if words <= 1 else "off",
+        "on" if not steer or (words or 0) <= 1 else "off",
+        "off" if steer else "on",
     )
 
 
@@ -100,9 +98,9 @@ async def search_archive(
     per_page: int = 20,
 ) -> SearchPage:
     """Find published entries, best match first, with escaped snippets that mark the matches."""
-    await limit_time(conn)
     offset = (page - 1) * per_page
     parsed = parse_query(q)
+    await limit_time(conn, words=None if parsed.empty else len(parsed.terms))
     try:
         if parsed.empty:
             total = int(await conn.fetchval(sql.COUNT_LATEST, topic_id, language))
@@ -111,7 +109,6 @@ async def search_archive(
                 total,
                 [_item(r, plain_snippet(r["answer_start"]), escape(r["question"])) for r in rows],
             )
-        await plan_for(conn, len(parsed.terms))
         # Search-as-you-type: the last word as a prefix only when its exact form leaves the page short
         # (the word is not finished yet). A prefix of a frequent word reads every matching posting list,
         # which a finished frequent word has no need of.
@@ -167,7 +164,7 @@ async def similar_entries(
     words = similar_terms(text)
     if not words:
         return []
-    await limit_time(conn)
+    await limit_time(conn, words=len(words))
     stems = list(dict.fromkeys(kazakh_stem(w) for w in words))
     try:
         rows = await conn.fetch(

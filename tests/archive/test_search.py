@@ -165,7 +165,7 @@ def test_marks_are_the_only_markup_a_snippet_can_carry() -> None:
         ({"per_page": "500"}, "per_page"),
         ({"topic": "nope"}, "topic"),
         ({"lang": "de"}, "lang"),
-        ({"q": "отпуск", "page": "200"}, "page"),
+        ({"q": "отпуск", "page": "60"}, "page"),
     ],
 )
 async def test_bad_search_input_is_refused_with_400(client: Any, params: dict[str, str], field: str) -> None:
