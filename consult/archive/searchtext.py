@@ -64,6 +64,7 @@ def normalize(text: str) -> str:
 
 
 _VOWELS = frozenset("аәеиоөұүуыіэюя")
+_VOICELESS = frozenset("пткқсшфхцчщ")
 _MIN_STEM = 3
 
 # Lemmas that end like a possessive or case suffix; stripping them would merge unrelated words or split
@@ -77,15 +78,15 @@ _LEMMAS = frozenset(
     демалыс жұмыс кодекс заң бап тармақ шарт бұйрық ереже еңбек зейнетақы жәрдемақы сыйақы
     еңбекақы алматы шымкент қарағанды ақтөбе тараз павлодар өскемен семей атырау ақтау қызылорда талдықорған
     мектеп балабақша колледж гимназия лицей университет кәсіподақ кәсіпорын мекеме
-    аттестация санат біліктілік категория педагог директор орынбасар
+    аттестация санат біліктілік категория педагог директор орынбасар жүктеме үстемеақы
     """.split()
 )
 
 # Long lemmas also protect compounds that end in them (орта+мектеп); short ones would catch suffixes
-# ("аға" inside "балаға").
+# ("аға" inside "балаға", "аудан" inside "аттестаттаудан").
 _LEMMA_TAILS: dict[str, tuple[str, ...]] = {}
 for _lemma in sorted(_LEMMAS):
-    if len(_lemma) >= 5:
+    if len(_lemma) >= 6:
         _LEMMA_TAILS[_lemma[-3:]] = (*_LEMMA_TAILS.get(_lemma[-3:], ()), _lemma)
 
 
@@ -99,14 +100,23 @@ def _each(suffixes: str, condition: str) -> tuple[tuple[str, str], ...]:
     return tuple((suffix, condition) for suffix in suffixes.split())
 
 
-# Suffix tables, longest first; each entry is (suffix, condition on what precedes it).
+# Suffix tables, longest first; each entry is (suffix, condition on what precedes it). Case endings
+# agree with the sound before them: т-/қ-/к- forms follow a voiceless consonant, д-/ғ-/г- forms a vowel
+# or a voiced one, н- forms a vowel or a nasal; so "санаты" is санат-ы, not сана-ты.
 _CASES = (
-    *_each("ның нің дың дің тың тің", "any"),  # genitive
+    *_each("ның нің", "vowel-or-nasal"),  # genitive
+    *_each("дың дің", "voiced"),
+    *_each("тың тің", "voiceless"),
     # ablative, locative and dative take -н- after a 3rd person possessive (баласынан, баласында, баласына)
-    *_each("нан нен нда нде", "poss3"),
-    *_each("дан ден тан тен мен бен пен ға ге қа ке", "any"),
+    *_each("нан нен", "nasal-or-poss3"),
+    *_each("нда нде", "poss3"),
+    *_each("дан ден ға ге", "voiced"),
+    *_each("тан тен қа ке", "voiceless"),
+    *_each("мен бен пен", "any"),
     *_each("на не", "poss3"),
-    *_each("ны ні ды ді ты ті да де та те", "any"),
+    *_each("ны ні", "vowel"),
+    *_each("ды ді да де", "voiced"),
+    *_each("ты ті та те", "voiceless"),
     *_each("а е", "poss12"),  # dative after a 1st or 2nd person possessive (жалақыма)
     *_each("н", "poss3"),  # accusative after a 3rd person possessive (демалысын)
 )
@@ -145,6 +155,14 @@ def _allowed(rest: str, condition: str) -> bool:
         return last not in _VOWELS and last != "ш"
     if condition == "poss3":
         return last in "ыі"
+    if condition == "voiceless":
+        return last in _VOICELESS
+    if condition == "voiced":
+        return last not in _VOICELESS
+    if condition == "vowel-or-nasal":
+        return last in _VOWELS or last in "мнң"
+    if condition == "nasal-or-poss3":
+        return last in "мнңыі"
     if condition == "poss12":
         return last in "мң"
     raise ValueError(condition)
