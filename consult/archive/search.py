@@ -19,6 +19,8 @@ MAX_SIMILAR_TEXT = 2000
 MAX_PER_PAGE = 50
 # How many of the newest matches are ranked (see queries.SEARCH); pages reach this far and no further.
 RANK_WINDOW = 500
+# How long several words may run on the planner's free choice before the GIN-only plan takes over.
+FREE_PLAN_MS = 60
 SEARCH_TIMEOUT_MS = 2000
 # The similar-questions query is an OR of terms; more terms rank more rows for little gain.
 MAX_SIMILAR_TERMS = 12
@@ -52,28 +54,55 @@ def plain_snippet(text: str, limit: int = 220) -> Markup:
 
 
 async def limit_time(
-    conn: asyncpg.Connection, milliseconds: int = SEARCH_TIMEOUT_MS, *, words: int | None = None
+    conn: asyncpg.Connection, milliseconds: int = SEARCH_TIMEOUT_MS, *, gin_only: bool = False
 ) -> None:
-    """Bound the rest of the caller's transaction in time (SET LOCAL) and steer the text-search plan.
+    """Bound the rest of the caller's transaction in time (SET LOCAL) and set up text-search plans.
 
-    Custom plans, so the planner sees each query's words and their frequency. With `words`, plans use
-    the GIN index for several words and the planner's choice for one: with a LIMIT and frequent words a
-    sequential scan looks cheap, and for one word it is (the window fills within a few thousand rows),
-    but for words that are each frequent and rarely together (or never, as a Russian and a Kazakh word)
-    it would test every row, while the GIN index intersects the posting lists at once. An ordered index
-    walk has the same flaw, so it is off for searches. One round trip for all of it.
+    Custom plans, so the planner sees each query's words and their frequency; no ordered index walk
+    (it tests every row for a rare word); with `gin_only`, no sequential scan either (see `_Planned`).
+    One round trip for all of it.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("search runs inside the caller's transaction")
-    steer = words is not None
     await conn.execute(
         "SELECT set_config('statement_timeout', $1, true), set_config('plan_cache_mode', 'force_custom_plan', true),"
         " set_config('client_min_messages', 'warning', true),"
-        " set_config('enable_seqscan', $2, true), set_config('enable_indexscan', $3, true)",
+        " set_config('enable_seqscan', $2, true), set_config('enable_indexscan', 'off', true),"
+        # Room for an exact bitmap of a frequent word's matches in a large archive (a lossy one
+        # rechecks every row of its pages).
+        " set_config('work_mem', '32MB', true)",
         str(milliseconds),
-        "on" if not steer or (words or 0) <= 1 else "off",
-        "off" if steer else "on",
+        "off" if gin_only else "on",
     )
+
+
+class _Planned:
+    """Run a search's queries with the plan that suits its words, never much slower than the GIN plan.
+
+    The window needs only the first matches, so for frequent words a sequential scan that stops early
+    beats reading whole posting lists into a bitmap, and its cost does not grow with the archive. The
+    planner sees that from the word statistics. For several words it guesses their overlap as if they
+    were independent; words that are each frequent but (almost) never together, such as a Russian and
+    a Kazakh word, would make the scan test every row. So several words get the planner's choice for
+    a short while inside a savepoint, then (for the rest of the search) the GIN index only, which
+    intersects the posting lists at once.
+    """
+
+    def __init__(self, conn: asyncpg.Connection, words: int) -> None:
+        self.conn = conn
+        self.free = words > 1
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        if not self.free:
+            return await self.conn.fetch(query, *args)
+        try:
+            async with self.conn.transaction():
+                await limit_time(self.conn, FREE_PLAN_MS)
+                return await self.conn.fetch(query, *args)
+        except asyncpg.QueryCanceledError:
+            self.free = False
+            await limit_time(self.conn, gin_only=True)
+            return await self.conn.fetch(query, *args)
 
 
 @dataclass
@@ -100,7 +129,8 @@ async def search_archive(
     """Find published entries, best match first, with escaped snippets that mark the matches."""
     offset = (page - 1) * per_page
     parsed = parse_query(q)
-    await limit_time(conn, words=None if parsed.empty else len(parsed.terms))
+    await limit_time(conn)
+    planned = _Planned(conn, len(parsed.terms))
     try:
         if parsed.empty:
             total = int(await conn.fetchval(sql.COUNT_LATEST, topic_id, language))
@@ -113,10 +143,10 @@ async def search_archive(
         # (the word is not finished yet). A prefix of a frequent word reads every matching posting list,
         # which a finished frequent word has no need of.
         args = (*parsed.exact_args, topic_id, language)
-        rows = await conn.fetch(sql.SEARCH, *args, RANK_WINDOW, per_page, offset, *OPTIONS)
+        rows = await planned.fetch(sql.SEARCH, *args, RANK_WINDOW, per_page, offset, *OPTIONS)
         if parsed.prefix and len(rows) < per_page and not offset:
             args = (*parsed.prefix_args, topic_id, language)
-            rows = await conn.fetch(sql.SEARCH, *args, RANK_WINDOW, per_page, offset, *OPTIONS)
+            rows = await planned.fetch(sql.SEARCH, *args, RANK_WINDOW, per_page, offset, *OPTIONS)
         if rows:
             matched = int(rows[0]["matched"])
         elif offset:
@@ -164,7 +194,7 @@ async def similar_entries(
     words = similar_terms(text)
     if not words:
         return []
-    await limit_time(conn, words=len(words))
+    await limit_time(conn, gin_only=True)  # an OR of many words: the GIN index, always
     stems = list(dict.fromkeys(kazakh_stem(w) for w in words))
     try:
         rows = await conn.fetch(
