@@ -15,8 +15,8 @@ from aiohttp import web
 
 from consult import i18n, keys
 from consult.accounts import jobs as accounts_jobs
-from consult.booking.jobs import expiry_job, reminders_job
 from consult.archive.views import prune_votes_job
+from consult.booking.jobs import expiry_job, reminders_job
 from consult.db import create_pool, database_url, migrate
 from consult.mail.sender import outbox_job
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
