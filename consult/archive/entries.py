@@ -198,6 +198,25 @@ async def draft_input_from_booking(
     return booking_id, [booking["member_name"]] if booking["member_name"] else [], filled
 
 
+async def draft_input_from_question(
+    conn: asyncpg.Connection, question_id: int
+) -> tuple[list[str], dict[str, Any]]:
+    """Fill a draft's fields from an answered written question; give the member's name to the redactor."""
+    from consult.questions.queries import question_for_archive
+
+    found = await question_for_archive(conn, question_id)
+    if found is None:
+        raise conflict("invalid_state", N_("Only an answered question can become an archive entry."))
+    topic = await conn.fetchval("SELECT slug FROM topics WHERE id = $1", found["topic_id"])
+    filled = {
+        "question": found["question"],
+        "answer": found["answer"] or "",
+        "topic": topic,
+        "language": found["language"],
+    }
+    return [found["member_name"]] if found["member_name"] else [], filled
+
+
 def require_editable(entry: dict[str, Any]) -> None:
     if entry["status"] == "published":
         raise conflict("invalid_state", N_("Withdraw the entry before changing it."))

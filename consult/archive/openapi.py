@@ -287,6 +287,7 @@ SCHEMAS: dict[str, Any] = {
             "topic": {"type": "string", "description": "topic slug"},
             "language": _LANGUAGE,
             "booking_id": {"type": "integer", "description": "a completed consultation (POST only)"},
+            "question_id": {"type": "integer", "description": "an answered written question (POST only)"},
         },
     },
     "Redaction": {

@@ -228,11 +228,23 @@ async def _answer_entry(request: web.Request, conn: Any, entry_id: int, status: 
 @allow("staff")
 async def api_create(request: web.Request) -> web.Response:
     body = await read_json(request)
+    question_id = body.pop("question_id", None)
+    if question_id is not None and (not isinstance(question_id, int) or isinstance(question_id, bool)):
+        raise invalid({"question_id": N_("Must be a written question's id.")})
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
-        booking_id, names, filled = await entries.draft_input_from_booking(conn, body)
+        if question_id is not None:
+            names, from_question = await entries.draft_input_from_question(conn, question_id)
+            booking_id, filled = None, {**from_question, **{k: v for k, v in body.items() if v is not None}}
+        else:
+            booking_id, names, filled = await entries.draft_input_from_booking(conn, body)
         new = await entries.read_entry_input(conn, filled)
         entry_id = await entries.create_draft(
-            conn, new, actor_id=actor(request), booking_id=booking_id, names=names
+            conn,
+            new,
+            actor_id=actor(request),
+            booking_id=booking_id,
+            source_question_id=question_id,
+            names=names,
         )
         return await _answer_entry(request, conn, entry_id, status=201)
 
@@ -487,6 +499,20 @@ async def staff_create(request: web.Request) -> web.StreamResponse:
         if exc.status not in (400, 409):
             raise
         return await _drafts_page(request, _error_text(exc), body, exc.status)
+    raise web.HTTPSeeOther(url_for(request, "staff-archive-edit", id=entry_id))
+
+
+@routes.post(r"/staff/archive/from-question/{id:\d{1,18}}", name="faq-draft-of-question")
+@allow("staff")
+async def staff_create_from_question(request: web.Request) -> web.StreamResponse:
+    """Start an archive draft from an answered written question (the redactor and the gate apply)."""
+    question_id = int(request.match_info["id"])
+    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
+        names, filled = await entries.draft_input_from_question(conn, question_id)
+        new = await entries.read_entry_input(conn, filled)
+        entry_id = await entries.create_draft(
+            conn, new, actor_id=actor(request), source_question_id=question_id, names=names
+        )
     raise web.HTTPSeeOther(url_for(request, "staff-archive-edit", id=entry_id))
 
 
