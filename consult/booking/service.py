@@ -99,6 +99,7 @@ async def create_booking(
         nonce = new_token()
         try:
             async with conn.transaction():  # a savepoint: a refused insert leaves the rest intact
+                await conn.execute(q.LOCK_LAWYER, lawyer_id)
                 row = await conn.fetchrow(
                     q.INSERT_BOOKING,
                     lawyer_id,
@@ -231,6 +232,7 @@ async def reschedule(
     await expire_lapsed(conn, settings, now, lawyer_ids=[target], member_id=booking["member_id"])
     try:
         async with conn.transaction():
+            await conn.execute(q.LOCK_LAWYER, target)
             row = await conn.fetchrow(q.MOVE, booking["id"], start, free[0][1], target)
     except asyncpg.ExclusionViolationError as exc:
         if exc.constraint_name == "bookings_member_no_overlap":
