@@ -49,9 +49,6 @@ from consult.web import (
 routes = web.RouteTableDef()
 
 JOIN_OPENS_BEFORE = timedelta(minutes=10)
-# Booking attempts: generous per address (a union office books for many), tight per email.
-IP_LIMIT, IP_WINDOW = 300, 600
-EMAIL_LIMIT, EMAIL_WINDOW = 10, 3600
 RESCHEDULE_DAYS = 14
 STATUS_LABELS = {
     "pending": N_("Waiting for confirmation"),
@@ -126,10 +123,13 @@ def created_json(booking: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
 
 
 async def _limit(conn: asyncpg.Connection, request: web.Request, email: Any) -> None:
-    await ratelimit.hit(conn, "book-ip:" + ratelimit.key(client_address(request)), IP_LIMIT, IP_WINDOW)
+    """Count a booking attempt: generous per address (a union office books for many), tight per email."""
+    limits = request.app[keys.SETTINGS].booking
+    address = "book-ip:" + ratelimit.key(client_address(request))
+    await ratelimit.hit(conn, address, limits.attempts_per_address, limits.address_window_minutes * 60)
     if isinstance(email, str) and email.strip():
         key = "book-email:" + ratelimit.key(email.strip().lower())
-        await ratelimit.hit(conn, key, EMAIL_LIMIT, EMAIL_WINDOW)
+        await ratelimit.hit(conn, key, limits.attempts_per_email, limits.email_window_minutes * 60)
 
 
 def _booking_request(request: web.Request, data: Mapping[str, Any]) -> BookingRequest:
