@@ -240,7 +240,7 @@ async def bench_mode(
     serve = f"-m consult serve --host 127.0.0.1 --port {port} --no-workers --no-migrate".split()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
-        serve = ["-m", "cProfile", "-o", str(args.profile / f"consult-{mode}.prof"), *serve[1:]]
+        serve = ["-m", "cProfile", "-o", str(args.profile / f"consult-{mode}.prof"), *serve]
     log = logs / f"consult-{mode}.log"
     app = start(serve, env, log)
     base = f"http://127.0.0.1:{port}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
@@ -10,7 +12,8 @@ import asyncpg
 from consult import links
 from consult.calendar.ics import Invite, build_invite
 from consult.i18n import gettext, localized, use_locale
-from consult.mail.outbox import enqueue
+from consult.mail.message import make_message_id
+from consult.mail.outbox import enqueue_rendered
 from consult.mail.render import compose
 from consult.settings import Settings
 
@@ -83,6 +86,54 @@ def _rebook_url(settings: Settings, booking: Any) -> str:
     return f"{settings.server.base_url}/book/{booking['topic_slug']}"
 
 
+# What a booking's email and invite say about it: the booking as it was when the email was queued, so the
+# sender renders the same email whenever it runs. The question is not among them (emails never quote it).
+SNAPSHOT_FIELDS = (
+    "id",
+    "status",
+    "cancelled_by",
+    "cancel_reason",
+    "starts_at",
+    "ends_at",
+    "member_name",
+    "member_email",
+    "language",
+    "timezone",
+    "lawyer_id",
+    "lawyer_name",
+    "lawyer_email",
+    "lawyer_language",
+    "lawyer_timezone",
+    "topic_slug",
+    "name_ru",
+    "name_kk",
+    "name_en",
+    "link_nonce",
+    "ical_uid",
+    "ical_sequence",
+)
+INSTANTS = ("starts_at", "ends_at")
+
+
+def snapshot(booking: Any) -> dict[str, Any]:
+    """The booking's fields an email needs, as JSON values (instants as ISO 8601 text)."""
+    values = {name: booking[name] for name in SNAPSHOT_FIELDS}
+    for name in INSTANTS:
+        values[name] = values[name].isoformat()
+    return values
+
+
+def from_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    booking = dict(values)
+    for name in INSTANTS:
+        booking[name] = datetime.fromisoformat(booking[name])
+    return booking
+
+
+def message_id_domain(settings: Settings) -> str:
+    return settings.smtp.mail_from.partition("@")[2] or "localhost"
+
+
 async def _queue(
     conn: asyncpg.Connection,
     settings: Settings,
@@ -94,16 +145,42 @@ async def _queue(
     key: str,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Render one email to one participant of a booking and put it in the outbox."""
+    """Queue one email to one participant of a booking; the sender renders it (render_booking_email)."""
     member = role == "member"
     recipient = booking["member_email"] if member else booking["lawyer_email"]
+    render = {
+        "renderer": "booking",
+        "name": name,
+        "role": role,
+        "method": method,
+        "key": key,
+        "extra": extra or {},
+        "pending_minutes": settings.booking.pending_minutes,
+        "booking": snapshot(booking),
+    }
+    await enqueue_rendered(
+        conn,
+        render,
+        kind=name,
+        recipient=recipient,
+        message_id=make_message_id(key, message_id_domain(settings)),
+        booking_id=booking["id"],
+        dedupe_key=key,
+    )
+
+
+def render_booking_email(settings: Settings, render: Mapping[str, Any]) -> EmailMessage:
+    """Render one queued booking email: the template in the recipient's language and zone, with its invite."""
+    booking = from_snapshot(render["booking"])
+    role, method = render["role"], render["method"]
+    member = role == "member"
     cancelled_by_union = booking["status"] == "cancelled" and booking["cancelled_by"] in ("lawyer", "staff")
-    message = compose(
+    message: EmailMessage = compose(
         settings,
-        name=name,
+        name=render["name"],
         language=booking["language"] if member else booking["lawyer_language"],
         timezone=booking["timezone"] if member else booking["lawyer_timezone"],
-        to_addr=recipient,
+        to_addr=booking["member_email"] if member else booking["lawyer_email"],
         to_name=booking["member_name"] if member else booking["lawyer_name"],
         context={
             "booking": booking,
@@ -112,15 +189,15 @@ async def _queue(
             "join_url": None
             if settings.video.provider == "none"
             else links.join_url(settings, booking, role),
-            "pending_minutes": settings.booking.pending_minutes,
+            "pending_minutes": render["pending_minutes"],
             "rebook_url": _rebook_url(settings, booking) if member and cancelled_by_union else None,
-            **(extra or {}),
+            **render["extra"],
         },
         invite=participant_invite(settings, booking, role, method) if method else None,
         method=method,
-        key=key,
+        key=render["key"],
     )
-    await enqueue(conn, message, kind=name, recipient=recipient, booking_id=booking["id"], dedupe_key=key)
+    return message
 
 
 async def booking_changed(
