@@ -13,7 +13,7 @@ from consult import links
 from consult.calendar.ics import Invite, build_invite
 from consult.i18n import gettext, localized, use_locale
 from consult.mail.message import make_message_id
-from consult.mail.outbox import enqueue_rendered
+from consult.mail.outbox import ToRender, enqueue_rendered
 from consult.mail.render import compose
 from consult.settings import Settings
 
@@ -119,7 +119,7 @@ def snapshot(booking: Any) -> dict[str, Any]:
     """The booking's fields an email needs, as JSON values (instants as ISO 8601 text)."""
     values = {name: booking[name] for name in SNAPSHOT_FIELDS}
     for name in INSTANTS:
-        values[name] = values[name].isoformat()
+        values[name] = values[name].astimezone(UTC).isoformat()
     return values
 
 
@@ -134,8 +134,7 @@ def message_id_domain(settings: Settings) -> str:
     return settings.smtp.mail_from.partition("@")[2] or "localhost"
 
 
-async def _queue(
-    conn: asyncpg.Connection,
+def booking_email(
     settings: Settings,
     booking: Any,
     *,
@@ -144,10 +143,9 @@ async def _queue(
     method: str | None,
     key: str,
     extra: dict[str, Any] | None = None,
-) -> None:
-    """Queue one email to one participant of a booking; the sender renders it (render_booking_email)."""
+) -> ToRender:
+    """One email to one participant of a booking, to be rendered by the sender (render_booking_email)."""
     member = role == "member"
-    recipient = booking["member_email"] if member else booking["lawyer_email"]
     render = {
         "renderer": "booking",
         "name": name,
@@ -158,14 +156,13 @@ async def _queue(
         "pending_minutes": settings.booking.pending_minutes,
         "booking": snapshot(booking),
     }
-    await enqueue_rendered(
-        conn,
-        render,
+    return ToRender(
         kind=name,
-        recipient=recipient,
+        recipient=booking["member_email"] if member else booking["lawyer_email"],
+        render=render,
         message_id=make_message_id(key, message_id_domain(settings)),
-        booking_id=booking["id"],
         dedupe_key=key,
+        booking_id=booking["id"],
     )
 
 
@@ -220,28 +217,44 @@ async def booking_changed(
     booking = await conn.fetchrow(BOOKING, booking_id)
     if booking is None:
         raise LookupError(booking_id)
-    was_confirmed = booking["status"] == "confirmed" or (
-        event == "cancelled" and previous_status == "confirmed"
-    )
-    sequence = booking["ical_sequence"]
-    if not was_confirmed:
-        name = "booking_cancelled" if event == "cancelled" else "booking_confirm_request"
-        key = f"booking-{booking_id}-{sequence}-{event}-member"
-        await _queue(conn, settings, booking, role="member", name=name, method=None, key=key)
-        return
-    itip = "CANCEL" if event == "cancelled" else "REQUEST"
-    for role in ("member", "lawyer"):
-        key = f"booking-{booking_id}-{sequence}-{event}-{role}"
-        await _queue(conn, settings, booking, role=role, name=TEMPLATES[event], method=itip, key=key)
-    if event == "moved" and previous_lawyer_id not in (None, booking["lawyer_id"]):
+    emails = event_emails(settings, booking, event, previous_status)
+    confirmed = booking["status"] == "confirmed"
+    if event == "moved" and confirmed and previous_lawyer_id not in (None, booking["lawyer_id"]):
         old = await conn.fetchrow(OTHER_LAWYER, previous_lawyer_id)
         if old is not None:
             # The previous lawyer's calendar holds this UID: an iTIP CANCEL of the new version removes it.
             gone = {**dict(booking), **dict(old), "status": "cancelled", "cancelled_by": "staff"}
-            key = f"booking-{booking_id}-{sequence}-handover-{previous_lawyer_id}"
-            await _queue(
-                conn, settings, gone, role="lawyer", name="booking_cancelled", method="CANCEL", key=key
+            key = f"booking-{booking_id}-{booking['ical_sequence']}-handover-{previous_lawyer_id}"
+            emails.append(
+                booking_email(
+                    settings, gone, role="lawyer", name="booking_cancelled", method="CANCEL", key=key
+                )
             )
+    await enqueue_rendered(conn, emails)
+
+
+def event_emails(
+    settings: Settings, booking: Any, event: str, previous_status: str | None = None
+) -> list[ToRender]:
+    """The emails one booking event causes (booking_changed says which), the previous lawyer's aside."""
+    if event not in EVENTS:
+        raise ValueError(event)
+    was_confirmed = booking["status"] == "confirmed" or (
+        event == "cancelled" and previous_status == "confirmed"
+    )
+    prefix = f"booking-{booking['id']}-{booking['ical_sequence']}-{event}"
+    if not was_confirmed:
+        name = "booking_cancelled" if event == "cancelled" else "booking_confirm_request"
+        return [
+            booking_email(settings, booking, role="member", name=name, method=None, key=f"{prefix}-member")
+        ]
+    itip = "CANCEL" if event == "cancelled" else "REQUEST"
+    return [
+        booking_email(
+            settings, booking, role=role, name=TEMPLATES[event], method=itip, key=f"{prefix}-{role}"
+        )
+        for role in ("member", "lawyer")
+    ]
 
 
 REMINDER_CANDIDATES = """
@@ -276,8 +289,7 @@ async def queue_reminders(
                 exists = await conn.fetchval("SELECT 1 FROM outbox WHERE dedupe_key = $1", key)
                 if exists:
                     continue
-                await _queue(
-                    conn,
+                email = booking_email(
                     settings,
                     booking,
                     role=role,
@@ -286,5 +298,6 @@ async def queue_reminders(
                     key=key,
                     extra={"hours": h},
                 )
+                await enqueue_rendered(conn, [email])
                 queued += 1
     return queued

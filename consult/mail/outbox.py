@@ -7,7 +7,8 @@ its parameters, JSON); message_bytes() gives the bytes to send for either, and t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -23,11 +24,13 @@ ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """
 
+# Rows to render, many at once: parallel arrays, the render parameters as JSON text.
 ENQUEUE_RENDERED = """
 INSERT INTO outbox (kind, recipient, render, message_id, dedupe_key, booking_id)
-VALUES ($1, $2, $3::text::jsonb, $4, $5, $6)
+SELECT kind, recipient, render::jsonb, message_id, dedupe_key, booking_id
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+    AS m(kind, recipient, render, message_id, dedupe_key, booking_id)
 ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id
 """
 
 # Tell a worker in this process that mail is waiting, once the transaction commits.
@@ -60,27 +63,41 @@ async def enqueue(
     return int(row_id) if row_id is not None else None
 
 
-async def enqueue_rendered(
-    conn: asyncpg.Connection,
-    render: Mapping[str, Any],
-    *,
-    kind: str,
-    recipient: str,
-    message_id: str,
-    booking_id: int | None = None,
-    dedupe_key: str | None = None,
-    notify: bool = True,
-) -> int | None:
-    """Queue a message the sender renders: render names its renderer ("renderer") and holds its data."""
-    _check_recipient(recipient)
-    if render.get("renderer") not in RENDERERS:
-        raise ValueError(f"unknown renderer: {render.get('renderer')!r}")
-    row_id = await conn.fetchval(
-        ENQUEUE_RENDERED, kind, recipient, json.dumps(render), message_id, dedupe_key, booking_id
+@dataclass(frozen=True)
+class ToRender:
+    """An email the sender renders: renderer names the function (RENDERERS), render holds its data."""
+
+    kind: str
+    recipient: str
+    render: Mapping[str, Any]
+    message_id: str
+    dedupe_key: str | None = None
+    booking_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_recipient(self.recipient)
+        if self.render.get("renderer") not in RENDERERS:
+            raise ValueError(f"unknown renderer: {self.render.get('renderer')!r}")
+
+
+def rendered_columns(emails: Sequence[ToRender]) -> tuple[list[Any], ...]:
+    """The parallel arrays ENQUEUE_RENDERED (and statements built like it) take."""
+    return (
+        [e.kind for e in emails],
+        [e.recipient for e in emails],
+        [json.dumps(e.render, ensure_ascii=False) for e in emails],
+        [e.message_id for e in emails],
+        [e.dedupe_key for e in emails],
+        [e.booking_id for e in emails],
     )
-    if notify:
-        await conn.execute(NOTIFY)
-    return int(row_id) if row_id is not None else None
+
+
+async def enqueue_rendered(conn: asyncpg.Connection, emails: Sequence[ToRender]) -> None:
+    """Queue emails the sender renders, in one statement; a dedupe_key queued before is skipped."""
+    if not emails:
+        return
+    await conn.execute(ENQUEUE_RENDERED, *rendered_columns(emails))
+    await conn.execute(NOTIFY)
 
 
 def _render_booking(settings: Settings, render: Mapping[str, Any]) -> EmailMessage:
