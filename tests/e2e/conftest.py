@@ -178,6 +178,14 @@ async def check_page(page: Any, shot: str | None = None) -> None:
     assert audit.foreign == [], f"requests that leave the server: {audit.foreign}"
     await audit.weigh()
     await check_accessibility(page)
+    # Nothing sticks out sideways: on a phone that means scrolling every line left and right.
+    overflow = await page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+              .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                           && !e.closest('.visually-hidden, .skip, .table-scroll'))
+              .slice(0, 3).map(e => e.outerHTML.slice(0, 120))"""
+    )
+    assert overflow == [], f"{page.url}: wider than the screen: {overflow}"
     if shot:
         await screenshot(page, shot)
 
