@@ -102,7 +102,8 @@ async def _serve(settings: Settings, demo: bool) -> int:
             finally:
                 await pool.close()
         app = create_app(settings.with_changes("database", migrate_on_start=False), database_url=url)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=15)
+        # No aiohttp access log: it prints paths, and paths hold secret tokens; our request line replaces it.
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=15, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
         await site.start()

@@ -256,3 +256,43 @@ def test_zones_are_named_for_people_in_each_language_without_a_false_summer_time
     with use_locale("en"):
         assert zone_name("Asia/Almaty") == "Kazakhstan (Almaty) Time"
         assert zone_name("UTC") == "UTC"
+
+
+async def test_two_consult_migrate_commands_started_together_both_exit_0_and_apply_each_file_once(
+    pg_server: str,
+) -> None:
+    name = f"consult_cli_race_{os.getpid()}"
+    admin = await asyncpg.connect(pg_server)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        base, _, query = pg_server.partition("?")
+        url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONSULT_")} | {"DATABASE_URL": url}
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "consult",
+                "migrate",
+                env=env,
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        outputs = [await asyncio.wait_for(p.communicate(), 120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        said = sorted(out.decode().strip() for out, _err in outputs)
+        assert said[0] == "applied 0 migration(s)"
+        assert said[1].startswith(f"applied {len(load_migrations())} migration(s)")
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch("SELECT name FROM schema_migrations ORDER BY version")
+            assert [r["name"] for r in rows] == [m.name for m in load_migrations()]
+        finally:
+            await conn.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -1,7 +1,8 @@
 """Erasing a member's personal data: on their request (staff confirm) and by retention.
 
 Rows stay and keep their status, topic, region, lawyer and times, so reports count them; what goes is
-what names or describes the person: names, emails, phones, membership numbers, questions and answers.
+what names or describes the person: names, emails, phones, membership numbers, questions and answers,
+the threads of written questions and the files attached to them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from consult.i18n import N_, gettext, use_locale
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
 from consult.privacy import queries
+from consult.questions import storage
+from consult.questions.queries import OPEN_STATUSES
 from consult.settings import Settings
 
 log = logging.getLogger("consult.privacy")
@@ -33,6 +36,8 @@ class ErasureResult:
     user_id: int
     cancelled: int
     bookings: int
+    closed_questions: int
+    questions: int
 
 
 async def erase_bookings(conn: asyncpg.Connection, booking_ids: list[int]) -> None:
@@ -41,6 +46,22 @@ async def erase_bookings(conn: asyncpg.Connection, booking_ids: list[int]) -> No
         return
     await conn.execute(queries.ERASE_BOOKINGS, booking_ids, ERASED_NAME, ERASED_EMAIL)
     await conn.execute(queries.ERASE_EVENT_DETAILS, booking_ids)
+
+
+async def erase_questions(conn: asyncpg.Connection, settings: Settings, question_ids: list[int]) -> None:
+    """Erase these written questions' personal data, threads, links, old emails and attached files.
+
+    The files are deleted last, inside the caller's transaction: should it roll back, the rows remain
+    (a download then answers 404) and the next erasure deletes them; files never outlive their rows.
+    """
+    if not question_ids:
+        return
+    files = [r["storage_name"] for r in await conn.fetch(queries.DELETE_QUESTION_ATTACHMENTS, question_ids)]
+    await conn.execute(queries.DELETE_QUESTION_MESSAGES, question_ids)
+    await conn.execute(queries.DELETE_QUESTION_LINKS, question_ids)
+    await conn.execute(queries.ERASE_QUESTIONS, question_ids, ERASED_NAME, ERASED_EMAIL)
+    await conn.execute(queries.DELETE_MAIL_OF_QUESTIONS, question_ids)
+    await storage.remove(settings, files)
 
 
 async def _tell_lawyer(
@@ -94,7 +115,8 @@ async def _tell_lawyer(
 async def erase_member(
     conn: asyncpg.Connection, settings: Settings, user_id: int, staff_id: int | None
 ) -> ErasureResult:
-    """Cancel the member's future live bookings (telling the lawyers), then erase everything personal."""
+    """Cancel the member's future live bookings (telling the lawyers) and close their open questions,
+    then erase everything personal."""
     email = await conn.fetchval(
         "SELECT email FROM users WHERE id = $1 AND role = 'member' FOR UPDATE", user_id
     )
@@ -108,6 +130,9 @@ async def erase_member(
     booking_ids = [r["id"] for r in await conn.fetch(queries.MEMBER_BOOKING_IDS, user_id)]
     await erase_bookings(conn, booking_ids)
     await conn.execute(queries.DELETE_MEMBER_MAIL, booking_ids, email)
+    closed = await conn.fetch(queries.CLOSE_OPEN_QUESTIONS, user_id, list(OPEN_STATUSES))
+    question_ids = [r["id"] for r in await conn.fetch(queries.MEMBER_QUESTION_IDS, user_id)]
+    await erase_questions(conn, settings, question_ids)
     # Written after the erasure above, so the events keep their reason and the lawyers' notices survive.
     for booking, sequence in cancelled:
         detail = {"reason": "erasure"}
@@ -115,10 +140,18 @@ async def erase_member(
         await _tell_lawyer(conn, settings, booking, sequence)
     await conn.execute(queries.ANONYMIZE_USER, user_id, ERASED_NAME)
     await conn.execute(queries.END_SESSIONS, user_id)
+    result = ErasureResult(user_id, len(cancelled), len(booking_ids), len(closed), len(question_ids))
     log.info(
-        "member erased", extra={"user_id": user_id, "cancelled": len(cancelled), "bookings": len(booking_ids)}
+        "member erased",
+        extra={
+            "user_id": user_id,
+            "cancelled": result.cancelled,
+            "bookings": result.bookings,
+            "closed_questions": result.closed_questions,
+            "questions": result.questions,
+        },
     )
-    return ErasureResult(user_id, len(cancelled), len(booking_ids))
+    return result
 
 
 async def _lock_open_request(conn: asyncpg.Connection, request_id: int) -> asyncpg.Record | None:
@@ -138,7 +171,13 @@ async def confirm_request(
         return None
     result = await erase_member(conn, settings, row["user_id"], staff_id)
     await conn.execute(queries.DECIDE_REQUEST, request_id, "done", staff_id, "")
-    detail = {"request_id": request_id, "cancelled": result.cancelled, "bookings": result.bookings}
+    detail = {
+        "request_id": request_id,
+        "cancelled": result.cancelled,
+        "bookings": result.bookings,
+        "closed_questions": result.closed_questions,
+        "questions": result.questions,
+    }
     await conn.execute(
         queries.AUDIT, staff_id, "privacy.erasure_confirmed", "user", str(row["user_id"]), detail
     )

@@ -11,6 +11,18 @@ STAFF: list[dict[str, list[str]]] = [{"cookieSession": []}, {"bearerToken": []}]
 INSTANT = {"type": "string", "format": "date-time"}
 MAYBE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
 TEXT_OR_NULL = {"type": ["string", "null"]}
+# What a member gave when booking a consultation or asking in writing, and what they were answered.
+ASKED = {
+    "member_name": {"type": "string"},
+    "member_email": {"type": "string"},
+    "membership_no": TEXT_OR_NULL,
+    "question": {"type": "string"},
+    "answer": TEXT_OR_NULL,
+    "language": {"type": "string"},
+    "timezone": {"type": "string"},
+    "consent_at": INSTANT,
+    "consent_version": {"type": "string"},
+}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -29,12 +41,17 @@ SCHEMAS: dict[str, Any] = {
     },
     "ErasureDone": {
         "type": "object",
-        "required": ["id", "status", "cancelled", "bookings"],
+        "required": ["id", "status", "cancelled", "bookings", "closed_questions", "questions"],
         "properties": {
             "id": {"type": "integer"},
             "status": {"const": "done"},
             "cancelled": {"type": "integer", "description": "Upcoming live bookings cancelled first"},
             "bookings": {"type": "integer", "description": "Bookings whose personal data was erased"},
+            "closed_questions": {"type": "integer", "description": "Open written questions closed first"},
+            "questions": {
+                "type": "integer",
+                "description": "Written questions whose personal data, thread and files were erased",
+            },
         },
     },
     "MemberExport": {
@@ -44,6 +61,7 @@ SCHEMAS: dict[str, Any] = {
             "exported_at",
             "user",
             "bookings",
+            "questions",
             "messages",
             "sessions",
             "erasure_requests",
@@ -77,18 +95,10 @@ SCHEMAS: dict[str, Any] = {
                         "ends_at": INSTANT,
                         "topic": {"type": "string"},
                         "lawyer_name": {"type": "string"},
-                        "member_name": {"type": "string"},
-                        "member_email": {"type": "string"},
+                        **ASKED,
                         "member_phone": TEXT_OR_NULL,
-                        "membership_no": TEXT_OR_NULL,
                         "region": TEXT_OR_NULL,
                         "organization": TEXT_OR_NULL,
-                        "question": {"type": "string"},
-                        "answer": TEXT_OR_NULL,
-                        "language": {"type": "string"},
-                        "timezone": {"type": "string"},
-                        "consent_at": INSTANT,
-                        "consent_version": {"type": "string"},
                         "cancel_reason": TEXT_OR_NULL,
                         "cancelled_by": TEXT_OR_NULL,
                         "created_at": INSTANT,
@@ -105,6 +115,54 @@ SCHEMAS: dict[str, Any] = {
                                     "from_status": TEXT_OR_NULL,
                                     "to_status": {"type": "string"},
                                 },
+                            },
+                        },
+                    },
+                },
+            },
+            "questions": {
+                "type": "array",
+                "description": "Written questions with their private thread; attached files by name, type and size",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "status": {"enum": ["new", "assigned", "waiting_member", "answered", "closed"]},
+                        "topic": {"type": "string"},
+                        "lawyer_name": TEXT_OR_NULL,
+                        **ASKED,
+                        "created_at": INSTANT,
+                        "due_at": INSTANT,
+                        "answered_at": MAYBE_INSTANT,
+                        "updated_at": INSTANT,
+                        "personal_data_erased_at": MAYBE_INSTANT,
+                        "messages": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "author", "body", "created_at"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "author": {"enum": ["member", "lawyer"]},
+                                    "body": {"type": "string"},
+                                    "created_at": INSTANT,
+                                },
+                                "additionalProperties": False,
+                            },
+                        },
+                        "attachments": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "filename", "content_type", "size", "created_at"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "filename": {"type": "string"},
+                                    "content_type": {"enum": ["application/pdf", "image/jpeg", "image/png"]},
+                                    "size": {"type": "integer"},
+                                    "created_at": INSTANT,
+                                },
+                                "additionalProperties": False,
                             },
                         },
                     },
@@ -179,7 +237,9 @@ PATHS: dict[str, Any] = {
             "description": (
                 "Cancels the member's upcoming live bookings (each lawyer gets an iTIP CANCEL), then erases "
                 "names, emails, phones, membership numbers, questions and answers of all their bookings and "
-                "anonymizes the account; statuses, topics, regions and times stay for the reports."
+                "written questions (whose open ones are closed first; their threads, links and attached files "
+                "are deleted) and anonymizes the account; statuses, topics, regions and times stay for the "
+                "reports."
             ),
             "security": STAFF,
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],

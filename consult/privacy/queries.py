@@ -40,6 +40,32 @@ WHERE o.recipient = $2
 ORDER BY o.created_at, o.id
 """
 
+# Written questions with their private thread and the files' metadata (never the files themselves).
+EXPORT_QUESTIONS = """
+SELECT q.id, q.status, t.slug AS topic, lu.name AS lawyer_name, q.member_name, q.member_email,
+       q.membership_no, q.question, q.answer, q.language, q.timezone, q.consent_at, q.consent_version,
+       q.created_at, q.due_at, q.answered_at, q.updated_at, q.personal_data_erased_at
+FROM questions q
+JOIN topics t ON t.id = q.topic_id
+LEFT JOIN users lu ON lu.id = q.assigned_lawyer_id
+WHERE q.member_id = $1
+ORDER BY q.created_at, q.id
+"""
+
+EXPORT_QUESTION_MESSAGES = """
+SELECT m.question_id, m.id, m.author, m.body, m.created_at
+FROM question_messages m JOIN questions q ON q.id = m.question_id
+WHERE q.member_id = $1
+ORDER BY m.id
+"""
+
+EXPORT_QUESTION_ATTACHMENTS = """
+SELECT a.question_id, a.id, a.filename, a.content_type, a.size_bytes AS size, a.created_at
+FROM question_attachments a JOIN questions q ON q.id = a.question_id
+WHERE q.member_id = $1
+ORDER BY a.id
+"""
+
 EXPORT_SESSIONS = """
 SELECT created_at, last_seen_at, expires_at FROM sessions WHERE user_id = $1 ORDER BY created_at
 """
@@ -131,6 +157,43 @@ ERASE_EVENT_DETAILS = "UPDATE booking_events SET detail = '{}' WHERE booking_id 
 DELETE_MEMBER_MAIL = "DELETE FROM outbox WHERE booking_id = ANY($1::bigint[]) OR recipient = $2"
 
 
+# Open questions of a member who asked for erasure are closed first, so no lawyer keeps working on them.
+CLOSE_OPEN_QUESTIONS = """
+UPDATE questions SET status = 'closed', updated_at = now()
+WHERE member_id = $1 AND status = ANY($2::text[])
+RETURNING id
+"""
+
+MEMBER_QUESTION_IDS = "SELECT id FROM questions WHERE member_id = $1 ORDER BY id FOR UPDATE"
+
+# The files go from disk by these names once the rows are gone.
+DELETE_QUESTION_ATTACHMENTS = """
+DELETE FROM question_attachments WHERE question_id = ANY($1::bigint[]) RETURNING storage_name
+"""
+
+# The thread is nothing but the member's and the lawyer's words about the member's case.
+DELETE_QUESTION_MESSAGES = "DELETE FROM question_messages WHERE question_id = ANY($1::bigint[])"
+
+# The member's secret links stop working.
+DELETE_QUESTION_LINKS = "DELETE FROM question_links WHERE question_id = ANY($1::bigint[])"
+
+# Names, emails, membership numbers, the question and the answer go; status, topic, lawyer and dates
+# stay for counts (updated_at too: it is the time retention measures by).
+ERASE_QUESTIONS = """
+UPDATE questions
+SET member_name = $2, member_email = $3, membership_no = NULL, question = '',
+    answer = CASE WHEN answer IS NULL THEN NULL ELSE '' END,
+    personal_data_erased_at = coalesce(personal_data_erased_at, now())
+WHERE id = ANY($1::bigint[])
+"""
+
+# Emails about these questions (dedupe keys 'question:<id>:...') that are no longer waiting to go.
+DELETE_MAIL_OF_QUESTIONS = """
+DELETE FROM outbox
+WHERE status <> 'pending' AND dedupe_key LIKE ANY (SELECT 'question:' || id || ':%' FROM unnest($1::bigint[]) AS id)
+"""
+
+
 ANONYMIZE_USER = """
 UPDATE users SET name = $2, email = 'erased-' || id || '@invalid', active = false, totp_secret = NULL,
        personal_data_erased_at = now()
@@ -153,14 +216,28 @@ FOR UPDATE SKIP LOCKED
 
 DELETE_MAIL_OF_BOOKINGS = "DELETE FROM outbox WHERE booking_id = ANY($1::bigint[]) AND status <> 'pending'"
 
-# Members whose every consultation is past the period and erased, and who joined before it.
+# Answered and closed questions whose last change is older than the period.
+OLD_QUESTIONS = """
+SELECT id FROM questions
+WHERE personal_data_erased_at IS NULL AND status IN ('answered', 'closed')
+  AND updated_at < now() - make_interval(months => $1)
+ORDER BY updated_at
+LIMIT $2
+FOR UPDATE SKIP LOCKED
+"""
+
+# Members who joined before the period, have consulted or asked, and whose every consultation and
+# question is past the period and erased: a member with anything recent stays.
 OLD_MEMBERS = """
 SELECT u.id FROM users u
 WHERE u.role = 'member' AND u.personal_data_erased_at IS NULL
   AND u.created_at < now() - make_interval(months => $1)
-  AND EXISTS (SELECT 1 FROM bookings b WHERE b.member_id = u.id)
+  AND (EXISTS (SELECT 1 FROM bookings b WHERE b.member_id = u.id)
+       OR EXISTS (SELECT 1 FROM questions q WHERE q.member_id = u.id))
   AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.member_id = u.id
                   AND (b.personal_data_erased_at IS NULL OR b.starts_at >= now() - make_interval(months => $1)))
+  AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.member_id = u.id
+                  AND (q.personal_data_erased_at IS NULL OR q.updated_at >= now() - make_interval(months => $1)))
 ORDER BY u.id
 LIMIT $2
 FOR UPDATE SKIP LOCKED

@@ -108,6 +108,8 @@ async def _decide(request: web.Request, note: str | None = None) -> dict[str, ob
                         "status": "done",
                         "cancelled": result.cancelled,
                         "bookings": result.bookings,
+                        "closed_questions": result.closed_questions,
+                        "questions": result.questions,
                     }
             else:
                 found = await decline_request(conn, request_id, staff_id, note)

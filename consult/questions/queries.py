@@ -322,12 +322,12 @@ async def audit(
 
 FOR_ARCHIVE = """
 SELECT q.question, q.answer, q.topic_id, q.language, q.member_name
-FROM questions q WHERE q.id = $1 AND q.status = 'answered'
+FROM questions q WHERE q.id = $1 AND q.status = 'answered' AND q.personal_data_erased_at IS NULL
 """
 
 
 async def question_for_archive(conn: asyncpg.Connection, question_id: int) -> dict[str, Any] | None:
-    """The parts of an answered question an archive draft starts from; None when not answered.
+    """The parts of an answered question an archive draft starts from; None when not answered (or erased).
 
     member_name is given so the archive's redactor can look for it in the text; it never goes public.
     """

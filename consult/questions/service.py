@@ -13,13 +13,13 @@ from typing import Any
 
 import asyncpg
 
+from consult import ratelimit
 from consult.accounts.sessions import CurrentUser
 from consult.i18n import N_
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
 from consult.questions import deadlines, forms, queries, storage
 from consult.questions.files import MAX_FILES, CheckedFile, FileProblem, check_file
-from consult.questions.limits import bucket_name, hit
 from consult.security import hash_token, new_token
 from consult.settings import Settings
 from consult.web import conflict, invalid, not_found
@@ -107,15 +107,16 @@ async def ask(
     """Take a new question with its files; the member gets an email with the link to follow it."""
     limits = settings.questions
     secret = settings.server.secret_key
-    # Counted in their own (autocommit) statements, so refused and failed attempts count too.
+    # Counted in their own (autocommit) statements, so refused and failed attempts count too. The secret
+    # is hashed into the bucket names, so they cannot be matched against guessed emails or addresses.
     async with pool.acquire() as conn:
-        await hit(conn, bucket_name("question-addr", secret, address), limits.asks_per_address_per_hour, 3600)
+        bucket = "question-addr:" + ratelimit.key(secret, address)
+        await ratelimit.hit(conn, bucket, limits.asks_per_address_per_hour, 3600)
     fields = forms.parse_question(data, settings.i18n.default_language)
     files = check_uploads(uploads)
     async with pool.acquire() as conn:
-        await hit(
-            conn, bucket_name("question-email", secret, fields["email"]), limits.asks_per_email_per_day, 86400
-        )
+        bucket = "question-email:" + ratelimit.key(secret, fields["email"])
+        await ratelimit.hit(conn, bucket, limits.asks_per_email_per_day, 86400)
     stored = await storage.store(settings, [f.data for f in files])
     try:
         async with pool.acquire() as conn, conn.transaction():

@@ -56,6 +56,16 @@ async def consultation(
     return {**dict(row), "token": booking["token"]}
 
 
+async def long_time_members(factory: Factory, *names: str) -> list[dict[str, Any]]:
+    """Members who joined 30 months ago, before the default retention period of 24 months."""
+    members = [await factory.user("member", name=name, password=None) for name in names]
+    await factory.conn.execute(
+        "UPDATE users SET created_at = now() - interval '30 months' WHERE id = ANY($1)",
+        [m["id"] for m in members],
+    )
+    return members
+
+
 def assert_matches_schema(body: Any, schemas: dict[str, Any], name: str) -> None:
     """Check an answer against our part of the OpenAPI document (refs resolve within it)."""
     import pytest

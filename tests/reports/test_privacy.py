@@ -14,7 +14,7 @@ from consult.privacy.openapi import SCHEMAS
 from consult.privacy.retention import run_retention
 from consult.security import new_token
 from tests.conftest import Factory, login
-from tests.reports.conftest import assert_matches_schema, consultation, member_login
+from tests.reports.conftest import assert_matches_schema, consultation, long_time_members, member_login
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -95,11 +95,13 @@ async def test_member_downloads_their_own_data_and_nothing_of_anyone_else(
         "exported_at",
         "user",
         "bookings",
+        "questions",
         "messages",
         "sessions",
         "erasure_requests",
         "actions",
     }
+    assert data["questions"] == []
     assert data["user"] == {
         "id": aizhan["id"],
         "role": "member",
@@ -279,12 +281,7 @@ async def test_retention_erases_personal_data_of_old_consultations_and_keeps_the
     client: Any, factory: Factory, db: asyncpg.Connection
 ) -> None:
     lawyer = await factory.lawyer()
-    gone = await factory.user("member", name="Старый Участник", password=None)
-    stays = await factory.user("member", name="Недавний Участник", password=None)
-    await db.execute(
-        "UPDATE users SET created_at = now() - interval '30 months' WHERE id = ANY($1)",
-        [gone["id"], stays["id"]],
-    )
+    gone, stays = await long_time_members(factory, "Старый Участник", "Недавний Участник")
     old = await consultation(
         factory,
         lawyer,
