@@ -36,6 +36,11 @@ async def test_a_member_books_confirms_from_the_email_moves_and_cancels(
 
     await page.wait_for_url("**/book/dismissal")
     await check_page(page, f"month-{size}")
+    week_rows = await page.evaluate(
+        """() => [...document.querySelectorAll('table.month tbody tr')].map(
+              row => new Set([...row.cells].map(cell => Math.round(cell.getBoundingClientRect().top))).size)"""
+    )
+    assert set(week_rows) == {1}, "every week is one row of seven days"
     first_free_day = page.locator("table.month td.free a").first
     day_label = await first_free_day.locator(".visually-hidden").inner_text()
     assert re.fullmatch(r"\d+ \w+, свободно: \d+", day_label), day_label
