@@ -15,6 +15,7 @@ from aiohttp import web
 
 from consult import i18n, keys
 from consult.accounts import jobs as accounts_jobs
+from consult.archive.views import prune_votes_job
 from consult.booking.jobs import expiry_job, reminders_job
 from consult.db import create_pool, database_url, migrate
 from consult.mail.sender import outbox_job
@@ -46,6 +47,7 @@ ROUTE_MODULES = [
     "consult.mail.views",
     "consult.availability.views",
     "consult.availability.picker",
+    "consult.archive.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -78,6 +80,7 @@ JOBS: list[tuple[str, Any, float]] = [
     ("outbox", outbox_job, 10.0),
     ("booking-expiry", expiry_job, 30.0),
     ("reminders", reminders_job, 60.0),
+    ("archive-votes-prune", prune_votes_job, 3600.0),
 ]
 
 

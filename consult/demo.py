@@ -11,7 +11,7 @@ import asyncpg
 from consult.security import hash_password
 
 # Each capability that brings demo data lists a module with `async def load(conn)` here.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = ["consult.archive.demo"]
 
 # (email, name, languages, topic slugs, weekly hours as (weekday, start, end), bio ru, bio kk, bio en)
 LAWYERS = [

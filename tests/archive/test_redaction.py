@@ -18,7 +18,15 @@ from consult.archive.redaction import (
 )
 
 # The shared data lives beside the repository (in CI too: a copy of shared/ next to the clone).
-DEV_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "redaction_dev.jsonl"
+# A git worktree sits one level deeper than a clone, so look in every folder above the repository.
+DEV_FILE = next(
+    (
+        folder / "shared" / "data" / "redaction_dev.jsonl"
+        for folder in Path(__file__).resolve().parents[2:]
+        if (folder / "shared" / "data" / "redaction_dev.jsonl").exists()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "redaction_dev.jsonl",
+)
 
 # A must-catch span counts as caught when a finding of one of these kinds covers it.
 SENSIBLE_KINDS = {
