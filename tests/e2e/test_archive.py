@@ -14,9 +14,6 @@ import pytest
 from tests.conftest import Factory
 from tests.e2e.conftest import SIZES, check_page, screenshot
 
-# Runs once the archive (branch 'archive') is merged; until then this journey has nothing to visit.
-pytest.importorskip("consult.archive.views", reason="the archive is not merged yet")
-
 QUESTION = (
     "Меня зовут Асель Нурланова, я учитель математики. Как писал Ахмет Байтурсынов, учитель — главное "
     "в школе, но директор сократил мою нагрузку с 18 до 9 часов без моего согласия. "
