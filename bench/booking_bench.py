@@ -1,92 +1,52 @@
-"""Booking throughput against the bare stack, measured in the same run.
+"""Booking throughput against the bare stack, measured in the same run, the load from its own process.
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/booking_bench.py [N] [CONCURRENCY]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/booking_bench.py \
+        [--bookings N] [--concurrency C] [--seconds S] [--modes none,email] [--profile DIR]
 
-1. A bare aiohttp + asyncpg app answering one `SELECT 1` per request: the ceiling of this machine.
-2. The real app: N bookings through POST /api/v1/bookings, each on a distinct free slot (10 lawyers,
-   every half hour for weeks ahead), with its events, join links and email rows.
-Prints both rates and their ratio; the target is a booking rate of at least 25% of the bare rate, with
-zero errors. A scratch database is made and dropped.
+A scratch database is made (and dropped): 10 lawyers of the topic "dismissal", open 09:00-18:00 every
+day, so that thousands of half-hour slots are free. Then, on loopback, as separate processes:
+
+- the floor (python -m bench.floor): a bare aiohttp handler doing one indexed asyncpg query;
+- consult (python -m consult serve --no-workers --no-migrate), once per confirmation mode
+  (CONSULT_BOOKING_CONFIRMATION=none: confirmed at once, two emails with invites; =email: pending,
+  one email asking to confirm);
+- the load generator (python -m bench.load), at the same concurrency for both: GET /floor, then
+  POST /api/v1/bookings with N bodies on distinct free slots, each from its own X-Forwarded-For
+  address (members behind the proxy) and email. The booking rate limits stay at their defaults.
+
+For each mode it prints the floor's rate, the booking rate, their ratio (target: at least 25% with zero
+errors) and checks what was stored: N bookings, their events, join links and outbox rows.
+--profile DIR runs consult under cProfile and leaves DIR/consult-MODE.prof.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import os
+import subprocess
 import sys
-import time
+import tempfile
 from datetime import datetime, timedelta
 from datetime import time as wall
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-import aiohttp
-import asyncpg
-from aiohttp import web
-from scratch import free_port, scratch_database
+import asyncpg  # noqa: E402
 
-from consult.app import create_app
-from consult.availability.slots import kz_holidays
-from consult.db import migrate
-from consult.settings import load_settings
+from bench.scratch import free_port, scratch_database  # noqa: E402
+from bench.slots_bench import stop, wait_for  # noqa: E402
+from consult.availability.slots import kz_holidays  # noqa: E402
+from consult.db import migrate  # noqa: E402
 
 ALMATY = ZoneInfo("Asia/Almaty")
 LAWYERS = 10
-
-
-async def _serve(app: web.Application, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
-async def _fire(
-    url: str, bodies: list[dict[str, object] | None], concurrency: int
-) -> tuple[float, dict[int, int]]:
-    statuses: dict[int, int] = {}
-    queue = list(enumerate(bodies))
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            while queue:
-                n, body = queue.pop()
-                headers = {"X-Forwarded-For": f"10.0.{n // 250}.{n % 250}"}
-                if body is None:
-                    async with session.get(url) as response:
-                        await response.read()
-                else:
-                    async with session.post(url, json=body, headers=headers) as response:
-                        await response.read()
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, statuses
-
-
-async def bare_rate(db_url: str, n: int, concurrency: int) -> float:
-    pool = await asyncpg.create_pool(db_url, min_size=2, max_size=10)
-
-    async def handler(request: web.Request) -> web.Response:
-        async with pool.acquire() as conn:
-            value = await conn.fetchval("SELECT 1")
-        return web.json_response({"value": value})
-
-    app = web.Application()
-    app.router.add_get("/", handler)
-    port = free_port()
-    runner = await _serve(app, port)
-    try:
-        elapsed, statuses = await _fire(f"http://127.0.0.1:{port}/", [None] * n, concurrency)
-    finally:
-        await runner.cleanup()
-        await pool.close()
-    assert statuses == {200: n}, statuses
-    return n / elapsed
+QUESTION = "Меня хотят уволить по сокращению штата, какие у меня права?"
 
 
 async def seed(db_url: str) -> list[tuple[int, datetime]]:
@@ -104,15 +64,12 @@ async def seed(db_url: str) -> list[tuple[int, datetime]]:
             )
             await conn.execute("INSERT INTO lawyers (user_id) VALUES ($1)", uid)
             await conn.execute("INSERT INTO lawyer_topics (lawyer_id, topic_id) VALUES ($1, $2)", uid, topic)
-            for day in range(1, 8):
-                await conn.execute(
-                    "INSERT INTO availability_weekly (lawyer_id, weekday, starts, ends) VALUES ($1, $2, $3, $4)",
-                    uid,
-                    day,
-                    wall(9),
-                    wall(18),
-                )
+            await conn.executemany(
+                "INSERT INTO availability_weekly (lawyer_id, weekday, starts, ends) VALUES ($1, $2, $3, $4)",
+                [(uid, day, wall(9), wall(18)) for day in range(1, 8)],
+            )
             lawyers.append(uid)
+        await conn.execute("ANALYZE")
     finally:
         await conn.close()
     today = datetime.now(ALMATY).date()
@@ -128,44 +85,181 @@ async def seed(db_url: str) -> list[tuple[int, datetime]]:
     return slots
 
 
-async def booking_rate(db_url: str, n: int, concurrency: int) -> float:
-    slots = await seed(db_url)
-    assert len(slots) >= n, f"only {len(slots)} free slots"
-    settings = load_settings(environ={"CONSULT_SECRET_KEY": "b" * 40})
-    settings = settings.with_changes("server", workers=False, trusted_proxies=("127.0.0.1",))
-    app = create_app(settings, database_url=db_url)
-    port = free_port()
-    runner = await _serve(app, port)
-    bodies: list[dict[str, object] | None] = [
+def booking_items(slots: list[tuple[int, datetime]], tag: str) -> list[dict[str, Any]]:
+    return [
         {
-            "topic": "dismissal",
-            "start": start.isoformat(),
-            "lawyer_id": lawyer,
-            "name": f"Member {i}",
-            "email": f"member{i}@example.org",
-            "question": "Меня хотят уволить по сокращению штата, какие у меня права?",
-            "consent": True,
+            "method": "POST",
+            "path": "/api/v1/bookings",
+            "json": {
+                "topic": "dismissal",
+                "start": start.isoformat(),
+                "lawyer_id": lawyer,
+                "name": f"Member {tag} {n}",
+                "email": f"member-{tag}-{n}@example.org",
+                "question": QUESTION,
+                "consent": True,
+            },
+            "headers": {"X-Forwarded-For": f"10.{n // 62500}.{n // 250 % 250}.{n % 250 + 1}"},
         }
-        for i, (lawyer, start) in enumerate(slots[:n])
+        for n, (lawyer, start) in enumerate(slots)
     ]
+
+
+# --- processes ---------------------------------------------------------------------------------------------
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(  # noqa: S603 (our own modules)
+            [sys.executable, *args],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def load(base: str, items: list[dict[str, Any]], concurrency: int, requests: int, seconds: float) -> Any:
+    """Drive base with bench.load in its own process (after 50 unrecorded requests); return its figures."""
+    warmup = 50
+    spec = {
+        "base": base,
+        "concurrency": concurrency,
+        "requests": requests,
+        "seconds": seconds,
+        "warmup": warmup,
+        "requests_list": items,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fp:
+        json.dump(spec, fp)
     try:
-        elapsed, statuses = await _fire(f"http://127.0.0.1:{port}/api/v1/bookings", bodies, concurrency)
+        out = subprocess.run(  # noqa: S603 (our own module)
+            [sys.executable, "-m", "bench.load", "--spec", fp.name],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     finally:
-        await runner.cleanup()
-    assert statuses == {201: n}, statuses
-    return n / elapsed
+        os.unlink(fp.name)
+    return json.loads(out.stdout)
 
 
-async def main(n: int, concurrency: int) -> None:
+STORED = """
+SELECT (SELECT count(*) FROM bookings WHERE member_email LIKE $1) AS bookings,
+       (SELECT count(*) FROM booking_events e JOIN bookings b ON b.id = e.booking_id
+        WHERE b.member_email LIKE $1) AS events,
+       (SELECT count(*) FROM join_links j JOIN bookings b ON b.id = j.booking_id
+        WHERE b.member_email LIKE $1) AS join_links,
+       (SELECT count(*) FROM outbox o JOIN bookings b ON b.id = o.booking_id
+        WHERE b.member_email LIKE $1) AS emails
+"""
+
+
+async def stored(db_url: str, tag: str) -> dict[str, int]:
+    conn = await asyncpg.connect(db_url)
+    try:
+        return dict(await conn.fetchrow(STORED, f"member-{tag}-%"))
+    finally:
+        await conn.close()
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+
+def figures(label: str, result: dict[str, Any]) -> str:
+    return (
+        f"{label:<34} {result['rps']:>7.0f}/s  p50 {result['p50_ms']:>6.1f} ms  p95 {result['p95_ms']:>6.1f} ms"
+        f"  statuses {result['statuses']}  errors {result['errors']}"
+    )
+
+
+async def prepare(db_url: str) -> list[tuple[int, datetime]]:
+    return await seed(db_url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bookings", type=int, default=1500, help="bookings per mode (default 1500)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60.0, help="cap on each load run")
+    parser.add_argument("--modes", default="none,email")
+    parser.add_argument("--profile", type=Path, help="run consult under cProfile, profiles in this folder")
+    args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
+    asyncio.run(run(args, modes))
+
+
+async def run(args: argparse.Namespace, modes: list[str]) -> None:
+    logs = Path(tempfile.mkdtemp(prefix="booking-bench-"))
     async with scratch_database() as db_url:
-        bare = await bare_rate(db_url, n, concurrency)
-        booked = await booking_rate(db_url, n, concurrency)
-    print(f"bare aiohttp + asyncpg (SELECT 1): {bare:.0f} requests/second")
-    print(f"bookings on distinct free slots:   {booked:.0f} bookings/second, 0 errors")
-    print(f"ratio: {100 * booked / bare:.0f}% (target >= 25%)")
+        slots = await prepare(db_url)
+        per_mode = args.bookings + 50
+        if len(slots) < per_mode * len(modes):
+            raise SystemExit(f"only {len(slots)} free slots for {len(modes)} x {per_mode}")
+        floor_port = free_port()
+        floor = start(
+            ["-m", "bench.floor", "--dsn", db_url, "--port", str(floor_port)], {}, logs / "floor.log"
+        )
+        floor_base = f"http://127.0.0.1:{floor_port}"
+        try:
+            wait_for(floor_base + "/floor", floor)
+            floor_items = [{"method": "GET", "path": "/floor"}]
+            print(
+                f"{len(slots)} free slots; {args.bookings} bookings per mode at concurrency {args.concurrency}; "
+                f"logs in {logs}"
+            )
+            for index, mode in enumerate(modes):
+                mine = slots[index :: len(modes)][:per_mode]  # spread over the whole month for each mode
+                await bench_mode(args, mode, mine, db_url, floor_base, floor_items, logs)
+        finally:
+            stop(floor)
+
+
+async def bench_mode(
+    args: argparse.Namespace,
+    mode: str,
+    slots: list[tuple[int, datetime]],
+    db_url: str,
+    floor_base: str,
+    floor_items: list[dict[str, Any]],
+    logs: Path,
+) -> None:
+    port = free_port()
+    env = {
+        "DATABASE_URL": db_url,
+        "CONSULT_SECRET_KEY": "bench-" + "b" * 40,
+        "CONSULT_BASE_URL": f"http://127.0.0.1:{port}",
+        "CONSULT_MAIL_FROM": "consult@bench.example",
+        "CONSULT_BOOKING_CONFIRMATION": mode,
+        "CONSULT_SERVER_TRUSTED_PROXIES": "127.0.0.1",
+    }
+    serve = f"-m consult serve --host 127.0.0.1 --port {port} --no-workers --no-migrate".split()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        serve = ["-m", "cProfile", "-o", str(args.profile / f"consult-{mode}.prof"), *serve]
+    log = logs / f"consult-{mode}.log"
+    app = start(serve, env, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/healthz", app)
+        bare = load(floor_base, floor_items, args.concurrency, args.bookings * 4, args.seconds)
+        booked = load(base, booking_items(slots, mode), args.concurrency, args.bookings, args.seconds)
+    finally:
+        stop(app)
+    facts = await stored(db_url, mode)
+    ratio = booked["rps"] / bare["rps"] if bare["rps"] else 0.0
+    ok = booked["errors"] == 0 and set(booked["statuses"]) == {"201"}
+    print(f"\nCONSULT_BOOKING_CONFIRMATION={mode}")
+    print(figures("floor: GET /floor (1 indexed row)", bare))
+    print(figures("POST /api/v1/bookings", booked))
+    print(f"stored: {facts}")
+    verdict = "meets" if ok and ratio >= 0.25 else "MISSES"
+    print(f"ratio: {100 * ratio:.1f}% of the floor ({verdict} the target of >= 25% with zero errors)")
 
 
 if __name__ == "__main__":
-    asyncio.run(
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, int(sys.argv[2]) if len(sys.argv) > 2 else 10)
-    )
+    main()

@@ -74,6 +74,25 @@ def missing() -> dict[str, list[str]]:
     return result
 
 
+def conflicts() -> list[str]:
+    """Ids translated differently in two catalogs of one language: whichever loads last would win."""
+    found = []
+    for language in LANGUAGES:
+        seen: dict[str, tuple[str, object]] = {}
+        for path in sorted((LOCALE_DIR / language).glob("*.po")):
+            with path.open("rb") as fp:
+                for message in read_po(fp, locale=BABEL_LOCALES[language]):
+                    key = message.id[0] if isinstance(message.id, tuple) else message.id
+                    if not key:
+                        continue
+                    first = seen.setdefault(str(key), (path.name, message.string))
+                    if first[1] != message.string:
+                        found.append(
+                            f"{language}: {key!r} is {first[1]!r} in {first[0]} but {message.string!r} in {path.name}"
+                        )
+    return found
+
+
 def _po_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -100,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     fp.write(f"\n#: {wanted[msgid][0]}\nmsgid {_po_quote(msgid)}\n")
                     fp.write(f"msgstr {_po_quote(msgid if language == 'en' else '')}\n")
-    return 1 if any(gaps.values()) else 0
+    clashes = conflicts()
+    for line in clashes:
+        print(line)
+    return 1 if any(gaps.values()) or clashes else 0
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ ON CONFLICT DO NOTHING
 """
 
 
+def join_link_hashes(settings: Settings, booking: Mapping[str, Any]) -> list[tuple[bytes, str]]:
+    """(token hash, role) of both join tokens of the booking's current version: what join_links stores."""
+    return [(hash_token(join_token(settings, booking, role)), role) for role in JOIN_ROLES]
+
+
 async def register_join_links(
     conn: asyncpg.Connection, settings: Settings, booking: Mapping[str, Any]
 ) -> None:
@@ -52,7 +57,7 @@ async def register_join_links(
     await conn.executemany(
         REGISTER_JOIN_LINK,
         [
-            (hash_token(join_token(settings, booking, role)), booking["id"], role, booking["ical_sequence"])
-            for role in JOIN_ROLES
+            (token_hash, booking["id"], role, booking["ical_sequence"])
+            for token_hash, role in join_link_hashes(settings, booking)
         ],
     )

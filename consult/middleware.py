@@ -192,6 +192,10 @@ def check_csrf(request: web.Request, user: CurrentUser | None, base_url: str) ->
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         raise ApiError(403, "csrf", N_("This request came from another site."))
     origin = request.headers.get("Origin")
+    if origin == "null" and fetch_site == "same-origin":
+        # A page served with Referrer-Policy: no-referrer (the secret-link pages) makes browsers send
+        # "Origin: null" even to the page's own site; Sec-Fetch-Site then says it is our own page.
+        origin = None
     if origin is not None:
         allowed = {_origin(base_url), f"{request.scheme}://{request.host}"}
         if origin not in allowed:

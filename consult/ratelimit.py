@@ -12,30 +12,51 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 
 import asyncpg
 
 from consult.i18n import N_
 from consult.web import ApiError
 
+# Several buckets (distinct names) counted in one round trip: $1 their names, $2 their windows in seconds.
 HIT = """
-INSERT INTO rate_limits (bucket, window_start, hits)
-VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-RETURNING hits, window_start, extract(epoch FROM now() - window_start)::float8 AS elapsed,
+WITH b AS (
+    SELECT bucket, secs, to_timestamp(floor(extract(epoch FROM now()) / secs) * secs) AS window_start, n
+    FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS t(bucket, secs, n)
+), hit AS (
+    INSERT INTO rate_limits (bucket, window_start, hits)
+    SELECT bucket, window_start, 1 FROM b
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+    RETURNING bucket, hits
+)
+SELECT hit.hits, extract(epoch FROM now() - b.window_start)::float8 AS elapsed,
     (SELECT p.hits FROM rate_limits p
-     WHERE p.bucket = $1 AND p.window_start = rate_limits.window_start - make_interval(secs => $2)) AS previous
+     WHERE p.bucket = b.bucket AND p.window_start = b.window_start - make_interval(secs => b.secs)) AS previous
+FROM b JOIN hit ON hit.bucket = b.bucket
+ORDER BY b.n
 """
 
 
 async def hit(conn: asyncpg.Connection, bucket: str, limit: int, window_seconds: int) -> None:
     """Count one attempt in bucket; raise 429 with Retry-After when more than limit fall in the window."""
-    row = await conn.fetchrow(HIT, bucket, window_seconds)
-    elapsed = min(max(float(row["elapsed"]), 0.0), float(window_seconds))
-    previous = row["previous"] or 0
-    estimate = row["hits"] + previous * (1 - elapsed / window_seconds)
-    if estimate > limit:
-        retry = max(1, math.ceil(window_seconds - elapsed))
+    await hit_all(conn, [(bucket, limit, window_seconds)])
+
+
+async def hit_all(conn: asyncpg.Connection, limits: Sequence[tuple[str, int, int]]) -> None:
+    """Count one attempt in each (bucket, limit, window_seconds) at once; 429 when any is over its limit.
+
+    Every bucket counts the attempt, also when another one refuses it. Bucket names must differ.
+    """
+    rows = await conn.fetch(HIT, [b for b, _l, _w in limits], [w for _b, _l, w in limits])
+    retry = 0
+    for (_bucket, limit, window_seconds), row in zip(limits, rows, strict=True):
+        elapsed = min(max(float(row["elapsed"]), 0.0), float(window_seconds))
+        previous = row["previous"] or 0
+        estimate = row["hits"] + previous * (1 - elapsed / window_seconds)
+        if estimate > limit:
+            retry = max(retry, 1, math.ceil(window_seconds - elapsed))
+    if retry:
         raise ApiError(
             429,
             "rate_limited",

@@ -86,6 +86,12 @@ class Booking:
     require_membership: bool = False
     consent_version: str = "2026-11"
     reminder_hours: tuple[int, ...] = (24, 1)
+    # Booking attempts counted per client address (generous: a union office or a shared NAT books for
+    # many) and per email (tight), each in its own window.
+    attempts_per_address: int = _spec(default=300, min=1, max=1000000)
+    address_window_minutes: int = _spec(default=10, min=1, max=1440)
+    attempts_per_email: int = _spec(default=10, min=1, max=1000000)
+    email_window_minutes: int = _spec(default=60, min=1, max=1440)
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,12 @@ def test_every_marked_string_is_translated_in_kazakh_russian_and_english() -> No
     assert gaps == {"ru": [], "kk": [], "en": []}
 
 
+def test_no_string_is_translated_two_ways_in_one_language() -> None:
+    from consult.i18n_check import conflicts
+
+    assert conflicts() == []
+
+
 async def test_the_api_is_described_by_an_openapi_document_that_matches_the_routes(client: Any) -> None:
     from tests.openapi_check import check_response, find_operation
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -63,14 +64,6 @@ ORDER BY lawyer_id, starts_at
 
 CLOSURES = "SELECT day FROM closures WHERE day BETWEEN $1 AND $2"
 
-# Work of the last 30 days and ahead: what "least loaded" means when the service picks a lawyer.
-RECENT_LOAD = """
-SELECT lawyer_id, count(*) AS n FROM bookings
-WHERE lawyer_id = ANY($1::bigint[]) AND status IN ('pending', 'confirmed', 'completed')
-  AND starts_at > $2::timestamptz - interval '30 days'
-GROUP BY lawyer_id
-"""
-
 
 @dataclass(frozen=True)
 class LawyerRules:
@@ -82,6 +75,39 @@ class LawyerRules:
 @functools.lru_cache(maxsize=16)
 def _holidays_of(years: tuple[int, ...]) -> frozenset[date]:
     return frozenset(kz_holidays(years))
+
+
+def days_off(years: tuple[int, ...], closed: set[date]) -> frozenset[date] | set[date]:
+    """Public holidays of those years and the union's closure days."""
+    return _holidays_of(years) | closed if closed else _holidays_of(years)
+
+
+def judge(
+    settings: Settings,
+    lawyers: Sequence[LawyerRules],
+    busy: dict[int, BusySpans],
+    off: Set[date],
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> tuple[dict[int, list[Span]], dict[int, int]]:
+    """Ask the pure engine for each lawyer's bookable slots in the window; return them and the live load."""
+    rules_of_service = service_rules(settings)
+    per_lawyer: dict[int, list[Span]] = {}
+    load: dict[int, int] = {}
+    for lr in lawyers:
+        zone = ZoneInfo(lr.rules.timezone)
+        booked = busy[lr.id]
+        counts = (
+            Counter(from_micros(s).astimezone(zone).date() for s, _e in booked.spans)
+            if rules_of_service.daily_cap
+            else None
+        )
+        per_lawyer[lr.id] = available_spans(
+            lr.rules, booked, off, window_start, window_end, now, rules_of_service, counts
+        )
+        load[lr.id] = len(booked.spans)
+    return per_lawyer, load
 
 
 def service_rules(settings: Settings) -> ServiceRules:
@@ -152,22 +178,7 @@ async def spans_per_lawyer(
     busy = await load_busy(conn, ids, window_start - timedelta(days=1), window_end + timedelta(days=1), now)
     years = tuple(range(first_day.year, last_day.year + 1))
     closed = {r["day"] for r in await conn.fetch(CLOSURES, first_day, last_day)}
-    days_off = _holidays_of(years) | closed if closed else _holidays_of(years)
-    rules_of_service = service_rules(settings)
-    per_lawyer: dict[int, list[Span]] = {}
-    load: dict[int, int] = {}
-    for lr in lawyers:
-        zone = ZoneInfo(lr.rules.timezone)
-        booked = busy[lr.id]
-        counts = (
-            Counter(from_micros(s).astimezone(zone).date() for s, _e in booked.spans)
-            if rules_of_service.daily_cap
-            else None
-        )
-        per_lawyer[lr.id] = available_spans(
-            lr.rules, booked, days_off, window_start, window_end, now, rules_of_service, counts
-        )
-        load[lr.id] = len(booked.spans)
+    per_lawyer, load = judge(settings, lawyers, busy, days_off(years, closed), window_start, window_end, now)
     return per_lawyer, load, lawyers
 
 
@@ -242,6 +253,132 @@ async def bookable_slots(
     return [(from_micros(s), from_micros(e), lid) for s, e, lid in spans]
 
 
+# Everything the engine needs to judge one start time, in one round trip: the topic (by id, or by slug when
+# active), then one row per active lawyer of it (none when it has none) with their weekly hours, date
+# exceptions, live bookings around the start (as in BUSY), work of the last 30 days and ahead ("least loaded"),
+# and the union's closures; the contact fields are what a booking's emails name.
+SLOT_CHECK = """
+WITH t AS (
+    SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE id = $1 OR (slug = $2 AND active)
+)
+SELECT t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
+       l.user_id AS id, l.timezone, l.slot_minutes, l.buffer_minutes, l.languages,
+       u.name, u.email, u.language,
+       ARRAY(SELECT ROW(w.weekday, w.starts, w.ends) FROM availability_weekly w
+             WHERE w.lawyer_id = l.user_id) AS weekly,
+       ARRAY(SELECT ROW(e.day, e.available, e.starts, e.ends) FROM availability_exceptions e
+             WHERE e.lawyer_id = l.user_id AND e.day BETWEEN $5 AND $6) AS exceptions,
+       ARRAY(SELECT ROW((extract(epoch FROM b.starts_at) * 1000000)::int8,
+                        (extract(epoch FROM b.ends_at) * 1000000)::int8)
+             FROM bookings b
+             WHERE b.lawyer_id = l.user_id AND b.starts_at < $8
+               AND b.starts_at > $7::timestamptz - interval '1 day' AND b.blocked_until > $7
+               AND (b.status = 'confirmed' OR (b.status = 'pending' AND b.hold_expires_at > $4))
+             ORDER BY b.starts_at) AS busy,
+       (SELECT count(*) FROM bookings b
+        WHERE b.lawyer_id = l.user_id AND b.status IN ('pending', 'confirmed', 'completed')
+          AND b.starts_at > $4::timestamptz - interval '30 days') AS recent,
+       ARRAY(SELECT c.day FROM closures c WHERE c.day BETWEEN $5 AND $6) AS closed
+FROM t
+LEFT JOIN LATERAL (
+    SELECT l.* FROM lawyers l
+    JOIN users u ON u.id = l.user_id AND u.active
+    JOIN lawyer_topics lt ON lt.lawyer_id = l.user_id AND lt.topic_id = t.id
+    WHERE $3::bigint IS NULL OR l.user_id = $3
+) l ON true
+LEFT JOIN users u ON u.id = l.user_id
+ORDER BY l.user_id
+"""
+
+
+@dataclass(frozen=True)
+class SlotCheck:
+    """The topic asked for, and the lawyers free at the start: (lawyer_id, end), best choice first."""
+
+    topic: Mapping[str, Any]
+    free: list[tuple[int, datetime]]
+    # Each free lawyer's name, email, language and timezone (what the booking's emails need).
+    lawyers: dict[int, Mapping[str, Any]]
+
+
+async def check_slot(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    *,
+    start: datetime,
+    now: datetime,
+    topic_id: int | None = None,
+    topic_slug: str | None = None,
+    lawyer_id: int | None = None,
+    language: str | None = None,
+) -> SlotCheck | None:
+    """Which lawyers of the topic have a slot starting exactly at `start`; None when there is no such topic.
+
+    One query loads what the pure engine needs; the engine judges, as it does for the slots API.
+    Preference: one who consults in the member's language, then the least loaded, then the lowest id,
+    so that work spreads fairly across the topic's lawyers.
+    """
+    # The engine answers in UTC; compare instants there (an ambiguous local time never equals UTC in Python).
+    start = start.astimezone(UTC)
+    window_end = start + timedelta(seconds=1)
+    # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
+    first_day = (start - timedelta(days=1)).date()
+    last_day = (window_end + timedelta(days=1)).date()
+    rows = await conn.fetch(
+        SLOT_CHECK,
+        topic_id,
+        topic_slug,
+        lawyer_id,
+        now,
+        first_day,
+        last_day,
+        start - timedelta(days=1),
+        window_end + timedelta(days=1),
+    )
+    if not rows:
+        return None
+    topic = {k: rows[0][k] for k in ("topic_id", "topic_slug", "name_ru", "name_kk", "name_en")}
+    rows = [r for r in rows if r["id"] is not None]
+    lawyers = [
+        LawyerRules(
+            r["id"],
+            Rules(
+                r["timezone"],
+                r["slot_minutes"],
+                r["buffer_minutes"],
+                [WeeklyRange(*w) for w in r["weekly"]],
+                [DateException(*e) for e in r["exceptions"]],
+            ),
+            tuple(r["languages"]),
+        )
+        for r in rows
+    ]
+    busy = {r["id"]: BusySpans([(s, e) for s, e in r["busy"]]) for r in rows}
+    years = tuple(range(first_day.year, last_day.year + 1))
+    closed = set(rows[0]["closed"]) if rows else set()
+    per_lawyer, _load = judge(settings, lawyers, busy, days_off(years, closed), start, window_end, now)
+    languages = {lr.id: lr.languages for lr in lawyers}
+    load = {r["id"]: r["recent"] for r in rows}
+    free = [
+        (lid, from_micros(spans[0][1]))
+        for lid, spans in per_lawyer.items()
+        if spans and from_micros(spans[0][0]) == start
+    ]
+    free.sort(
+        key=lambda item: (language is not None and language not in languages[item[0]], load[item[0]], item[0])
+    )
+    profiles = {
+        r["id"]: {
+            "name": r["name"],
+            "email": r["email"],
+            "language": r["language"],
+            "timezone": r["timezone"],
+        }
+        for r in rows
+    }
+    return SlotCheck(topic, free, {lid: profiles[lid] for lid, _end in free})
+
+
 async def free_lawyers_at(
     conn: asyncpg.Connection,
     settings: Settings,
@@ -252,28 +389,8 @@ async def free_lawyers_at(
     lawyer_id: int | None = None,
     language: str | None = None,
 ) -> list[tuple[int, datetime]]:
-    """Return (lawyer_id, end) of lawyers with a slot starting exactly at `start`, best choice first.
-
-    Preference: one who consults in the member's language, then the least loaded, then the lowest id,
-    so that work spreads fairly across the topic's lawyers.
-    """
-    # The engine answers in UTC; compare instants there (an ambiguous local time never equals UTC in Python).
-    start = start.astimezone(UTC)
-    per_lawyer, _load, lawyers = await slots_per_lawyer(
-        conn,
-        settings,
-        topic_id=topic_id,
-        lawyer_id=lawyer_id,
-        window_start=start,
-        window_end=start + timedelta(seconds=1),
-        now=now,
+    """Return (lawyer_id, end) of lawyers with a slot starting exactly at `start`, best choice first."""
+    found = await check_slot(
+        conn, settings, start=start, now=now, topic_id=topic_id, lawyer_id=lawyer_id, language=language
     )
-    languages = {lr.id: lr.languages for lr in lawyers}
-    load = {lid: 0 for lid in per_lawyer}
-    for r in await conn.fetch(RECENT_LOAD, list(per_lawyer), now):
-        load[r["lawyer_id"]] = r["n"]
-    free = [(lid, slots[0][1]) for lid, slots in per_lawyer.items() if slots and slots[0][0] == start]
-    free.sort(
-        key=lambda item: (language is not None and language not in languages[item[0]], load[item[0]], item[0])
-    )
-    return free
+    return found.free if found is not None else []

@@ -15,12 +15,13 @@ from typing import Any
 import asyncpg
 
 from consult import links
-from consult.availability.service import free_lawyers_at
+from consult.availability.service import check_slot, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
 from consult.i18n import N_
-from consult.mail.notifications import booking_changed
+from consult.mail.notifications import booking_changed, event_emails
+from consult.mail.outbox import rendered_columns
 from consult.security import hash_token, new_token
 from consult.settings import Settings
 from consult.web import ApiError, conflict, invalid, not_found
@@ -59,80 +60,120 @@ def _surname(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
+def member_busy() -> ApiError:
+    return conflict("member_busy", N_("You already have a consultation at this time."))
+
+
+def too_many_bookings() -> ApiError:
+    return conflict(
+        "too_many_bookings",
+        N_("You already have as many upcoming consultations as one member may hold."),
+    )
+
+
 async def create_booking(
     conn: asyncpg.Connection, settings: Settings, req: BookingRequest, *, now: datetime
 ) -> asyncpg.Record:
-    """Book the requested slot for the member, with the chosen lawyer or the best free one."""
-    topic = await conn.fetchrow(q.TOPIC_BY_SLUG, req.topic)
-    if topic is None:
+    """Book the requested slot for the member, with the chosen lawyer or the best free one.
+
+    Four statements: which lawyers are free (the slot engine judges), the member (locked), then per
+    candidate one statement that writes the booking with its event, join links and emails, or nothing
+    when PostgreSQL's constraints refuse it.
+    """
+    found = await check_slot(
+        conn,
+        settings,
+        start=req.start,
+        now=now,
+        topic_slug=req.topic,
+        lawyer_id=req.lawyer_id,
+        language=req.language,
+    )
+    if found is None:
         raise invalid({"topic": N_("Choose a topic.")})
     if settings.booking.require_membership:
         from consult.accounts.register import check_membership  # type: ignore[import-not-found,unused-ignore]
 
         if not await check_membership(conn, req.membership_no or "", _surname(req.name)):
             raise invalid({"membership_no": N_("We could not find this card number with this surname.")})
-    candidates = await free_lawyers_at(
-        conn,
-        settings,
-        topic_id=topic["id"],
-        start=req.start,
-        now=now,
-        lawyer_id=req.lawyer_id,
-        language=req.language,
-    )
-    if not candidates:
+    if not found.free:
         raise slot_taken()
-    member_id = int(await conn.fetchval(q.UPSERT_MEMBER, req.email, req.name, req.language))
-    # The member's row is the lock that makes "at most N live bookings" hold for concurrent requests.
-    await conn.execute(q.LOCK_USER, member_id)
-    active = await conn.fetchval(q.COUNT_ACTIVE, member_id, now)
-    if active >= settings.booking.max_active_per_member:
-        raise conflict(
-            "too_many_bookings",
-            N_("You already have as many upcoming consultations as one member may hold."),
-        )
-    await expire_lapsed(conn, settings, now, lawyer_ids=[c[0] for c in candidates], member_id=member_id)
+    member = await conn.fetchrow(q.UPSERT_MEMBER, req.email, req.name, req.language)
+    member_id = int(member["id"])
     pending = settings.booking.confirmation == "email"
     status = "pending" if pending else "confirmed"
     hold = now + timedelta(minutes=settings.booking.pending_minutes) if pending else None
-    for lawyer_id, end in candidates:
+    for lawyer_id, end in found.free:
         nonce = new_token()
-        try:
-            async with conn.transaction():  # a savepoint: a refused insert leaves the rest intact
-                await conn.execute(q.LOCK_LAWYER, lawyer_id)
-                row = await conn.fetchrow(
-                    q.INSERT_BOOKING,
-                    lawyer_id,
-                    member_id,
-                    topic["id"],
-                    status,
-                    req.start,
-                    end,
-                    req.name,
-                    req.email,
-                    req.phone,
-                    req.membership_no,
-                    req.question,
-                    req.language,
-                    req.timezone,
-                    now,
-                    settings.booking.consent_version,
-                    nonce,
-                    links.manage_token_hash(settings, nonce),
-                    ical_uid(settings),
-                    hold,
-                )
-        except asyncpg.ExclusionViolationError as exc:
-            if exc.constraint_name == "bookings_member_no_overlap":
-                raise conflict("member_busy", N_("You already have a consultation at this time.")) from None
-            continue  # this lawyer was taken a moment ago; try the next free one
-        if row is None:
-            continue
-        await record_event(conn, row["id"], "member", member_id, None, status, {"action": "create"})
-        await links.register_join_links(conn, settings, row)
-        await booking_changed(conn, settings, row["id"], "created")
-        log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
-        return row
+        booking = {
+            "id": member["booking_id"],
+            "status": status,
+            "cancelled_by": None,
+            "cancel_reason": None,
+            "starts_at": req.start,
+            "ends_at": end,
+            "member_name": req.name,
+            "member_email": req.email,
+            "language": req.language,
+            "timezone": req.timezone,
+            "lawyer_id": lawyer_id,
+            "lawyer_name": found.lawyers[lawyer_id]["name"],
+            "lawyer_email": found.lawyers[lawyer_id]["email"],
+            "lawyer_language": found.lawyers[lawyer_id]["language"],
+            "lawyer_timezone": found.lawyers[lawyer_id]["timezone"],
+            "topic_slug": found.topic["topic_slug"],
+            **{name: found.topic[name] for name in ("name_ru", "name_kk", "name_en")},
+            "link_nonce": nonce,
+            "ical_uid": ical_uid(settings),
+            "ical_sequence": 0,
+        }
+        join_links = links.join_link_hashes(settings, booking)
+        args = (
+            booking["id"],
+            lawyer_id,
+            member_id,
+            found.topic["topic_id"],
+            status,
+            req.start,
+            end,
+            req.name,
+            req.email,
+            req.phone,
+            req.membership_no,
+            req.question,
+            req.language,
+            req.timezone,
+            now,
+            settings.booking.consent_version,
+            nonce,
+            links.manage_token_hash(settings, nonce),
+            booking["ical_uid"],
+            hold,
+            settings.booking.max_active_per_member,
+            [h for h, _role in join_links],
+            [role for _h, role in join_links],
+            *rendered_columns(event_emails(settings, booking, "created")),
+        )
+        for attempt in range(2):
+            try:
+                row = await conn.fetchrow(q.CREATE, *args)
+            except asyncpg.ExclusionViolationError as exc:  # not expected with ON CONFLICT DO NOTHING
+                if exc.constraint_name == "bookings_member_no_overlap":
+                    raise member_busy() from None
+                raise slot_taken() from None
+            if row["active"] >= settings.booking.max_active_per_member:
+                raise too_many_bookings()
+            if row["id"] is not None:
+                log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
+                return row
+            # Refused: a pending booking whose hold lapsed may still hold the time until it is expired.
+            if attempt or not await expire_lapsed(
+                conn, settings, now, lawyer_ids=[lawyer_id], member_id=member_id
+            ):
+                break
+        if await conn.fetchval(q.MEMBER_BUSY, member_id, req.start, end):
+            raise member_busy()
+        # This lawyer was taken a moment ago; try the next free one.
     raise slot_taken()
 
 
@@ -232,11 +273,10 @@ async def reschedule(
     await expire_lapsed(conn, settings, now, lawyer_ids=[target], member_id=booking["member_id"])
     try:
         async with conn.transaction():
-            await conn.execute(q.LOCK_LAWYER, target)
             row = await conn.fetchrow(q.MOVE, booking["id"], start, free[0][1], target)
     except asyncpg.ExclusionViolationError as exc:
         if exc.constraint_name == "bookings_member_no_overlap":
-            raise conflict("member_busy", N_("You already have a consultation at this time.")) from None
+            raise member_busy() from None
         raise slot_taken() from None
     if row is None:
         raise slot_taken()

@@ -49,9 +49,6 @@ from consult.web import (
 routes = web.RouteTableDef()
 
 JOIN_OPENS_BEFORE = timedelta(minutes=10)
-# Booking attempts: generous per address (a union office books for many), tight per email.
-IP_LIMIT, IP_WINDOW = 300, 600
-EMAIL_LIMIT, EMAIL_WINDOW = 10, 3600
 RESCHEDULE_DAYS = 14
 STATUS_LABELS = {
     "pending": N_("Waiting for confirmation"),
@@ -126,10 +123,14 @@ def created_json(booking: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
 
 
 async def _limit(conn: asyncpg.Connection, request: web.Request, email: Any) -> None:
-    await ratelimit.hit(conn, "book-ip:" + ratelimit.key(client_address(request)), IP_LIMIT, IP_WINDOW)
+    """Count a booking attempt: generous per address (a union office books for many), tight per email."""
+    limits = request.app[keys.SETTINGS].booking
+    address = "book-ip:" + ratelimit.key(client_address(request))
+    buckets = [(address, limits.attempts_per_address, limits.address_window_minutes * 60)]
     if isinstance(email, str) and email.strip():
         key = "book-email:" + ratelimit.key(email.strip().lower())
-        await ratelimit.hit(conn, key, EMAIL_LIMIT, EMAIL_WINDOW)
+        buckets.append((key, limits.attempts_per_email, limits.email_window_minutes * 60))
+    await ratelimit.hit_all(conn, buckets)
 
 
 def _booking_request(request: web.Request, data: Mapping[str, Any]) -> BookingRequest:
@@ -183,16 +184,20 @@ async def api_create(request: web.Request) -> web.Response:
                         N_("This Idempotency-Key was used with a different request."),
                     )
                 return json_response(seen["body"], status=seen["status"])
-            try:
-                async with conn.transaction():
-                    req = _booking_request(request, body)
-                    booking = await service.create_booking(conn, settings, req, now=now_utc())
+            if key is None:  # a refusal rolls the whole transaction back: no savepoint needed
+                req = _booking_request(request, body)
+                booking = await service.create_booking(conn, settings, req, now=now_utc())
                 status, answer = 201, created_json(booking, zone)
-            except ApiError as exc:
-                if key is None or exc.status not in (400, 409):
-                    raise
-                status, answer = exc.status, error_body(exc)
-            if key is not None:
+            else:
+                try:
+                    async with conn.transaction():  # a savepoint: the refusal is remembered for the key
+                        req = _booking_request(request, body)
+                        booking = await service.create_booking(conn, settings, req, now=now_utc())
+                    status, answer = 201, created_json(booking, zone)
+                except ApiError as exc:
+                    if exc.status not in (400, 409):
+                        raise
+                    status, answer = exc.status, error_body(exc)
                 await conn.execute(q.IDEMPOTENCY_STORE, key, status, answer)
     if status == 201:
         wake_outbox(request.app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.policy
+import functools
 import hashlib
 import re
 import unicodedata
@@ -109,9 +110,14 @@ def normalize_address(addr: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+@functools.lru_cache(maxsize=64)
+def _id_domain(domain: str) -> str:
+    return normalize_address(f"x@{domain}").partition("@")[2]
+
+
 def make_message_id(key: str, domain: str) -> str:
     """Return a Message-ID that is the same every time for the same key and domain."""
-    domain = normalize_address(f"x@{domain}").partition("@")[2]
+    domain = _id_domain(domain)
     left = key if _ID_KEY_RE.match(key) and len(key) <= 64 else hashlib.sha256(key.encode()).hexdigest()
     return f"<{left}@{domain}>"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
@@ -10,7 +12,8 @@ import asyncpg
 from consult import links
 from consult.calendar.ics import Invite, build_invite
 from consult.i18n import gettext, localized, use_locale
-from consult.mail.outbox import enqueue
+from consult.mail.message import make_message_id
+from consult.mail.outbox import ToRender, enqueue_rendered
 from consult.mail.render import compose
 from consult.settings import Settings
 
@@ -83,8 +86,55 @@ def _rebook_url(settings: Settings, booking: Any) -> str:
     return f"{settings.server.base_url}/book/{booking['topic_slug']}"
 
 
-async def _queue(
-    conn: asyncpg.Connection,
+# What a booking's email and invite say about it: the booking as it was when the email was queued, so the
+# sender renders the same email whenever it runs. The question is not among them (emails never quote it).
+SNAPSHOT_FIELDS = (
+    "id",
+    "status",
+    "cancelled_by",
+    "cancel_reason",
+    "starts_at",
+    "ends_at",
+    "member_name",
+    "member_email",
+    "language",
+    "timezone",
+    "lawyer_id",
+    "lawyer_name",
+    "lawyer_email",
+    "lawyer_language",
+    "lawyer_timezone",
+    "topic_slug",
+    "name_ru",
+    "name_kk",
+    "name_en",
+    "link_nonce",
+    "ical_uid",
+    "ical_sequence",
+)
+INSTANTS = ("starts_at", "ends_at")
+
+
+def snapshot(booking: Any) -> dict[str, Any]:
+    """The booking's fields an email needs, as JSON values (instants as ISO 8601 text)."""
+    values = {name: booking[name] for name in SNAPSHOT_FIELDS}
+    for name in INSTANTS:
+        values[name] = values[name].astimezone(UTC).isoformat()
+    return values
+
+
+def from_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    booking = dict(values)
+    for name in INSTANTS:
+        booking[name] = datetime.fromisoformat(booking[name])
+    return booking
+
+
+def message_id_domain(settings: Settings) -> str:
+    return settings.smtp.mail_from.partition("@")[2] or "localhost"
+
+
+def booking_email(
     settings: Settings,
     booking: Any,
     *,
@@ -93,17 +143,41 @@ async def _queue(
     method: str | None,
     key: str,
     extra: dict[str, Any] | None = None,
-) -> None:
-    """Render one email to one participant of a booking and put it in the outbox."""
+) -> ToRender:
+    """One email to one participant of a booking, to be rendered by the sender (render_booking_email)."""
     member = role == "member"
-    recipient = booking["member_email"] if member else booking["lawyer_email"]
+    render = {
+        "renderer": "booking",
+        "name": name,
+        "role": role,
+        "method": method,
+        "key": key,
+        "extra": extra or {},
+        "pending_minutes": settings.booking.pending_minutes,
+        "booking": snapshot(booking),
+    }
+    return ToRender(
+        kind=name,
+        recipient=booking["member_email"] if member else booking["lawyer_email"],
+        render=render,
+        message_id=make_message_id(key, message_id_domain(settings)),
+        dedupe_key=key,
+        booking_id=booking["id"],
+    )
+
+
+def render_booking_email(settings: Settings, render: Mapping[str, Any]) -> EmailMessage:
+    """Render one queued booking email: the template in the recipient's language and zone, with its invite."""
+    booking = from_snapshot(render["booking"])
+    role, method = render["role"], render["method"]
+    member = role == "member"
     cancelled_by_union = booking["status"] == "cancelled" and booking["cancelled_by"] in ("lawyer", "staff")
-    message = compose(
+    message: EmailMessage = compose(
         settings,
-        name=name,
+        name=render["name"],
         language=booking["language"] if member else booking["lawyer_language"],
         timezone=booking["timezone"] if member else booking["lawyer_timezone"],
-        to_addr=recipient,
+        to_addr=booking["member_email"] if member else booking["lawyer_email"],
         to_name=booking["member_name"] if member else booking["lawyer_name"],
         context={
             "booking": booking,
@@ -112,15 +186,15 @@ async def _queue(
             "join_url": None
             if settings.video.provider == "none"
             else links.join_url(settings, booking, role),
-            "pending_minutes": settings.booking.pending_minutes,
+            "pending_minutes": render["pending_minutes"],
             "rebook_url": _rebook_url(settings, booking) if member and cancelled_by_union else None,
-            **(extra or {}),
+            **render["extra"],
         },
         invite=participant_invite(settings, booking, role, method) if method else None,
         method=method,
-        key=key,
+        key=render["key"],
     )
-    await enqueue(conn, message, kind=name, recipient=recipient, booking_id=booking["id"], dedupe_key=key)
+    return message
 
 
 async def booking_changed(
@@ -143,28 +217,44 @@ async def booking_changed(
     booking = await conn.fetchrow(BOOKING, booking_id)
     if booking is None:
         raise LookupError(booking_id)
-    was_confirmed = booking["status"] == "confirmed" or (
-        event == "cancelled" and previous_status == "confirmed"
-    )
-    sequence = booking["ical_sequence"]
-    if not was_confirmed:
-        name = "booking_cancelled" if event == "cancelled" else "booking_confirm_request"
-        key = f"booking-{booking_id}-{sequence}-{event}-member"
-        await _queue(conn, settings, booking, role="member", name=name, method=None, key=key)
-        return
-    itip = "CANCEL" if event == "cancelled" else "REQUEST"
-    for role in ("member", "lawyer"):
-        key = f"booking-{booking_id}-{sequence}-{event}-{role}"
-        await _queue(conn, settings, booking, role=role, name=TEMPLATES[event], method=itip, key=key)
-    if event == "moved" and previous_lawyer_id not in (None, booking["lawyer_id"]):
+    emails = event_emails(settings, booking, event, previous_status)
+    confirmed = booking["status"] == "confirmed"
+    if event == "moved" and confirmed and previous_lawyer_id not in (None, booking["lawyer_id"]):
         old = await conn.fetchrow(OTHER_LAWYER, previous_lawyer_id)
         if old is not None:
             # The previous lawyer's calendar holds this UID: an iTIP CANCEL of the new version removes it.
             gone = {**dict(booking), **dict(old), "status": "cancelled", "cancelled_by": "staff"}
-            key = f"booking-{booking_id}-{sequence}-handover-{previous_lawyer_id}"
-            await _queue(
-                conn, settings, gone, role="lawyer", name="booking_cancelled", method="CANCEL", key=key
+            key = f"booking-{booking_id}-{booking['ical_sequence']}-handover-{previous_lawyer_id}"
+            emails.append(
+                booking_email(
+                    settings, gone, role="lawyer", name="booking_cancelled", method="CANCEL", key=key
+                )
             )
+    await enqueue_rendered(conn, emails)
+
+
+def event_emails(
+    settings: Settings, booking: Any, event: str, previous_status: str | None = None
+) -> list[ToRender]:
+    """The emails one booking event causes (booking_changed says which), the previous lawyer's aside."""
+    if event not in EVENTS:
+        raise ValueError(event)
+    was_confirmed = booking["status"] == "confirmed" or (
+        event == "cancelled" and previous_status == "confirmed"
+    )
+    prefix = f"booking-{booking['id']}-{booking['ical_sequence']}-{event}"
+    if not was_confirmed:
+        name = "booking_cancelled" if event == "cancelled" else "booking_confirm_request"
+        return [
+            booking_email(settings, booking, role="member", name=name, method=None, key=f"{prefix}-member")
+        ]
+    itip = "CANCEL" if event == "cancelled" else "REQUEST"
+    return [
+        booking_email(
+            settings, booking, role=role, name=TEMPLATES[event], method=itip, key=f"{prefix}-{role}"
+        )
+        for role in ("member", "lawyer")
+    ]
 
 
 REMINDER_CANDIDATES = """
@@ -199,8 +289,7 @@ async def queue_reminders(
                 exists = await conn.fetchval("SELECT 1 FROM outbox WHERE dedupe_key = $1", key)
                 if exists:
                     continue
-                await _queue(
-                    conn,
+                email = booking_email(
                     settings,
                     booking,
                     role=role,
@@ -209,5 +298,6 @@ async def queue_reminders(
                     key=key,
                     extra={"hours": h},
                 )
+                await enqueue_rendered(conn, [email])
                 queued += 1
     return queued

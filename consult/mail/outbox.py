@@ -1,11 +1,21 @@
-"""The transactional outbox: an email is a row written in the caller's transaction."""
+"""The transactional outbox: an email is a row written in the caller's transaction.
+
+A row holds either the built message (enqueue) or what to render (enqueue_rendered: a renderer's name and
+its parameters, JSON); message_bytes() gives the bytes to send for either, and the sender calls it.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import Any
 
 import asyncpg
+
+from consult.settings import Settings
 
 ENQUEUE = """
 INSERT INTO outbox (kind, recipient, message, message_id, dedupe_key, booking_id)
@@ -13,6 +23,23 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """
+
+# Rows to render, many at once: parallel arrays, the render parameters as JSON text.
+ENQUEUE_RENDERED = """
+INSERT INTO outbox (kind, recipient, render, message_id, dedupe_key, booking_id)
+SELECT kind, recipient, render::jsonb, message_id, dedupe_key, booking_id
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+    AS m(kind, recipient, render, message_id, dedupe_key, booking_id)
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+# Tell a worker in this process that mail is waiting, once the transaction commits.
+NOTIFY = "NOTIFY consult_outbox"
+
+
+def _check_recipient(recipient: str) -> None:
+    if parseaddr(recipient)[1] != recipient or "\n" in recipient or "\r" in recipient:
+        raise ValueError("recipient must be a bare address")
 
 
 async def enqueue(
@@ -25,14 +52,68 @@ async def enqueue(
     dedupe_key: str | None = None,
 ) -> int | None:
     """Queue a built message; return its row id, or None when dedupe_key was queued before."""
-    if parseaddr(recipient)[1] != recipient or "\n" in recipient or "\r" in recipient:
-        raise ValueError("recipient must be a bare address")
+    _check_recipient(recipient)
     message_id = message["Message-ID"]
     if not message_id:
         raise ValueError("message has no Message-ID")
     row_id = await conn.fetchval(
         ENQUEUE, kind, recipient, message.as_bytes(), str(message_id).strip(), dedupe_key, booking_id
     )
-    # Tell a worker in this process that mail is waiting, once the transaction commits.
-    await conn.execute("NOTIFY consult_outbox")
+    await conn.execute(NOTIFY)
     return int(row_id) if row_id is not None else None
+
+
+@dataclass(frozen=True)
+class ToRender:
+    """An email the sender renders: renderer names the function (RENDERERS), render holds its data."""
+
+    kind: str
+    recipient: str
+    render: Mapping[str, Any]
+    message_id: str
+    dedupe_key: str | None = None
+    booking_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_recipient(self.recipient)
+        if self.render.get("renderer") not in RENDERERS:
+            raise ValueError(f"unknown renderer: {self.render.get('renderer')!r}")
+
+
+def rendered_columns(emails: Sequence[ToRender]) -> tuple[list[Any], ...]:
+    """The parallel arrays ENQUEUE_RENDERED (and statements built like it) take."""
+    return (
+        [e.kind for e in emails],
+        [e.recipient for e in emails],
+        [json.dumps(e.render, ensure_ascii=False) for e in emails],
+        [e.message_id for e in emails],
+        [e.dedupe_key for e in emails],
+        [e.booking_id for e in emails],
+    )
+
+
+async def enqueue_rendered(conn: asyncpg.Connection, emails: Sequence[ToRender]) -> None:
+    """Queue emails the sender renders, in one statement; a dedupe_key queued before is skipped."""
+    if not emails:
+        return
+    await conn.execute(ENQUEUE_RENDERED, *rendered_columns(emails))
+    await conn.execute(NOTIFY)
+
+
+def _render_booking(settings: Settings, render: Mapping[str, Any]) -> EmailMessage:
+    from consult.mail.notifications import render_booking_email  # notifications imports this module
+
+    return render_booking_email(settings, render)
+
+
+RENDERERS = {"booking": _render_booking}
+
+
+def message_bytes(settings: Settings, row: Mapping[str, Any]) -> bytes:
+    """The bytes to send for an outbox row (with its message and render columns): built, or rendered now."""
+    if row["message"] is not None:
+        return bytes(row["message"])
+    render = row["render"]
+    if isinstance(render, str):  # a connection without the pool's JSON codec
+        render = json.loads(render)
+    return RENDERERS[render["renderer"]](settings, render).as_bytes()

@@ -18,6 +18,7 @@ import asyncpg
 from aiohttp import web
 
 from consult import keys
+from consult.mail.outbox import message_bytes
 from consult.settings import Settings
 
 log = logging.getLogger("consult.mail")
@@ -30,7 +31,7 @@ LONGEST_RETRY = timedelta(hours=4)
 GIVE_UP_AFTER = timedelta(days=3)
 
 CLAIM = """
-SELECT id, recipient, message, attempts FROM outbox
+SELECT id, recipient, message, render, attempts FROM outbox
 WHERE status = 'pending' AND next_attempt_at <= now()
 ORDER BY next_attempt_at, id
 LIMIT $1
@@ -128,10 +129,17 @@ async def send_due(
                 for row in rows:
                     outcome: Outcome
                     try:
+                        raw = message_bytes(settings, row)
+                    except Exception as exc:  # a bug in a template or renderer: retry later, do not stop
+                        log.exception("email not rendered", extra={"outbox_id": row["id"]})
+                        await _record(conn, row, Outcome("retry", f"render {type(exc).__name__}"))
+                        handled += 1
+                        continue
+                    try:
                         if client is None or not client.is_connected:
                             client = smtp_client(settings)
                             await client.connect()
-                        await client.sendmail(settings.smtp.mail_from, [row["recipient"]], row["message"])
+                        await client.sendmail(settings.smtp.mail_from, [row["recipient"]], raw)
                         outcome = Outcome("sent")
                     except Exception as exc:
                         outcome = classify(exc)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 
 from consult.availability.slots import kz_holidays
+from consult.mail.outbox import message_bytes
+from tests.conftest import make_settings
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -53,13 +55,16 @@ def utc(moment: datetime) -> datetime:
 
 
 async def queued(db: Any, recipient: str | None = None) -> list[Any]:
-    """The emails in the outbox (optionally to one recipient), parsed, oldest first."""
+    """The emails in the outbox (optionally to one recipient), as the sender would send them, oldest first."""
     rows = await db.fetch(
-        "SELECT kind, recipient, message FROM outbox WHERE $1::text IS NULL OR recipient = $1 ORDER BY id",
+        "SELECT kind, recipient, message, render FROM outbox"
+        " WHERE $1::text IS NULL OR recipient = $1 ORDER BY id",
         recipient,
     )
+    settings = make_settings()
     return [
-        (r["kind"], r["recipient"], message_from_bytes(r["message"], policy=policy.default)) for r in rows
+        (r["kind"], r["recipient"], message_from_bytes(message_bytes(settings, r), policy=policy.default))
+        for r in rows
     ]
 
 

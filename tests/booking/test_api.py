@@ -367,3 +367,26 @@ async def test_answers_carry_the_fields_the_openapi_document_promises(
         assert set(schema["required"]) <= set(body) <= set(schema["properties"])
     refs = str(PATHS)
     assert all(f"#/components/schemas/{name}" in refs for name in SCHEMAS)
+
+
+async def test_booking_attempts_are_limited_per_email_and_per_address_as_the_settings_say(
+    aiohttp_client: Any, db_url: str, factory: Factory
+) -> None:
+    from consult.app import create_app
+
+    await factory.lawyer()
+    limits = {"attempts_per_email": 2, "attempts_per_address": 4, "max_active_per_member": 10}
+    client = await aiohttp_client(create_app(make_settings(booking=limits), db_url))
+    try:
+        assert (await book(client, slot(hour=10), 1)).status == 201
+        assert (await book(client, slot(hour=11), 1)).status == 201
+        refused = await book(client, slot(hour=12), 1)
+        assert refused.status == 429
+        assert (await refused.json())["error"]["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+        # Another member from the same address still gets through, until the address's limit.
+        assert (await book(client, slot(hour=12), 2)).status == 201
+        assert (await book(client, slot(hour=13), 3)).status == 429
+    finally:
+        await client.close()
+    assert await factory.conn.fetchval("SELECT count(*) FROM bookings") == 3

@@ -35,3 +35,23 @@ async def test_a_hundred_concurrent_requests_for_one_slot_give_one_booking_and_9
     mails = await db.fetch("SELECT kind, recipient FROM outbox")
     assert [tuple(m) for m in mails] == [("booking_confirm_request", rows[0]["member_email"])]
     assert await db.fetchval("SELECT count(*) FROM booking_events") == 1
+
+
+async def test_one_member_pressing_book_for_eight_times_at_once_gets_only_the_allowed_number(
+    aiohttp_client: Any, db_url: str, factory: Factory, db: asyncpg.Connection
+) -> None:
+    await factory.lawyer()
+    settings = make_settings(database={"pool_min": 2, "pool_max": 12})
+    client: TestClient = await aiohttp_client(create_app(settings, db_url))
+    allowed = settings.booking.max_active_per_member
+    try:
+        # The same member (n=1: one email), eight different free times: the limit must hold under the race.
+        responses = await asyncio.gather(*(book(client, slot(hour=9 + h), 1) for h in range(8)))
+        statuses = sorted(r.status for r in responses)
+        codes = sorted([(await r.json()).get("error", {}).get("code", "") for r in responses])
+    finally:
+        await client.close()
+    assert statuses == [201] * allowed + [409] * (8 - allowed)
+    assert codes == [""] * allowed + ["too_many_bookings"] * (8 - allowed)
+    assert await db.fetchval("SELECT count(*) FROM bookings") == allowed
+    assert await db.fetchval("SELECT count(*) FROM outbox") == allowed

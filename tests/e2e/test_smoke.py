@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import check_accessibility, screenshot
+from tests.e2e.conftest import check_accessibility
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -18,7 +18,6 @@ async def test_a_visitor_switches_the_home_page_between_languages(
     await page.goto(live_server + "/")
     assert await page.inner_text("h1") == "Юридическая помощь работникам образования"
     await check_accessibility(page)
-    await screenshot(page, f"home-ru-{size}")
     await page.click("nav.languages >> text=Қазақша")
     await page.wait_for_url("**lang=kk")
     assert await page.get_attribute("html", "lang") == "kk"

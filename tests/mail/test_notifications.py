@@ -9,13 +9,17 @@ import asyncpg
 import icalendar
 
 from consult.mail.notifications import booking_changed
+from consult.mail.outbox import message_bytes
 from tests.conftest import Factory, make_settings
 
 
 async def outbox(db: asyncpg.Connection) -> list[Any]:
-    rows = await db.fetch("SELECT kind, recipient, message FROM outbox ORDER BY id")
+    """The queued emails as the sender would send them (rendering those queued to be rendered)."""
+    rows = await db.fetch("SELECT kind, recipient, message, render FROM outbox ORDER BY id")
+    settings = make_settings()
     return [
-        (r["kind"], r["recipient"], message_from_bytes(r["message"], policy=policy.default)) for r in rows
+        (r["kind"], r["recipient"], message_from_bytes(message_bytes(settings, r), policy=policy.default))
+        for r in rows
     ]
 
 

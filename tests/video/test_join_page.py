@@ -176,7 +176,7 @@ async def test_after_the_window_the_page_says_the_consultation_has_ended(
     assert response.status == 410
     page = await response.text()
     assert '<h1 id="join-heading">This consultation has ended</h1>' in page
-    assert '<a class="button primary" href="/">Book another consultation</a>' in page
+    assert '<a class="button primary" href="/book">Book another consultation</a>' in page
     assert "Location" not in response.headers
     assert await room_of(db, booking) is None
 
@@ -214,7 +214,7 @@ async def test_a_cancelled_bookings_old_join_link_no_longer_redirects(
         assert "Location" not in response.headers
         page = await response.text()
         assert '<h1 id="join-heading">This consultation was cancelled</h1>' in page
-        assert '<a class="button primary" href="/">Book a new consultation</a>' in page
+        assert '<a class="button primary" href="/book">Book a new consultation</a>' in page
     room = await room_of(db, booking)
     assert room is not None and room["ended_at"] is not None
 
