@@ -194,12 +194,14 @@ async def similar_entries(
     words = similar_terms(text)
     if not words:
         return []
-    await limit_time(conn, gin_only=True)  # an OR of many words: the GIN index, always
+    # The planner's choice (see sql.SIMILAR): "or" only widens a match, so its estimate holds.
+    await limit_time(conn)
     stems = list(dict.fromkeys(kazakh_stem(w) for w in words))
     try:
-        rows = await conn.fetch(
-            sql.SIMILAR, _or_query(words), _or_query(stems), exclude_id, topic_id or 0, limit
-        )
+        async with conn.transaction():  # a savepoint: a timeout must not spoil the caller's transaction
+            rows = await conn.fetch(
+                sql.SIMILAR, _or_query(words), _or_query(stems), exclude_id, topic_id or 0, limit
+            )
     except asyncpg.QueryCanceledError:
         return []  # a helper list: better none than an error while someone types
     return [dict(r) for r in rows]

@@ -386,6 +386,7 @@ async def faq_entry(request: web.Request) -> web.Response:
                 raise not_found()
             raise web.HTTPMovedPermanently(url_for(request, "faq-entry", slug=found["slug"]))
         entry = dict(row)
+        await conn.execute(sql.NO_FLUSH)
         await conn.execute(sql.COUNT_VIEW, entry["id"])
         related = await related_entries(conn, entry)
     path = url_for(request, "faq-entry", slug=entry["slug"])
