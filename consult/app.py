@@ -77,7 +77,7 @@ JOBS: list[tuple[str, Any, float]] = [
     (HEARTBEAT_JOB, record_heartbeats, 15.0),
     ("retention", run_retention, 3600.0),
     ("accounts-sweep", accounts_jobs.sweep, 3600.0),
-    ("outbox", outbox_job, 10.0),
+    ("outbox", outbox_job, 5.0),
     ("booking-expiry", expiry_job, 30.0),
     ("reminders", reminders_job, 60.0),
     ("archive-votes-prune", prune_votes_job, 3600.0),

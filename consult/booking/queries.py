@@ -50,10 +50,8 @@ WITH active AS (
     FROM made, unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::bigint[])
         AS m(kind, recipient, render, message_id, dedupe_key, booking_id)
     ON CONFLICT (dedupe_key) DO NOTHING
-), notified AS (
-    SELECT pg_notify('consult_outbox', '') FROM made
 )
-SELECT active.active, made.*, (SELECT count(*) FROM notified) AS notified
+SELECT active.active, made.*
 FROM active LEFT JOIN made ON true
 """
 

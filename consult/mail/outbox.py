@@ -33,10 +33,6 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigi
 ON CONFLICT (dedupe_key) DO NOTHING
 """
 
-# Tell a worker in this process that mail is waiting, once the transaction commits.
-NOTIFY = "NOTIFY consult_outbox"
-
-
 def _check_recipient(recipient: str) -> None:
     if parseaddr(recipient)[1] != recipient or "\n" in recipient or "\r" in recipient:
         raise ValueError("recipient must be a bare address")
@@ -59,7 +55,6 @@ async def enqueue(
     row_id = await conn.fetchval(
         ENQUEUE, kind, recipient, message.as_bytes(), str(message_id).strip(), dedupe_key, booking_id
     )
-    await conn.execute(NOTIFY)
     return int(row_id) if row_id is not None else None
 
 
@@ -97,7 +92,6 @@ async def enqueue_rendered(conn: asyncpg.Connection, emails: Sequence[ToRender])
     if not emails:
         return
     await conn.execute(ENQUEUE_RENDERED, *rendered_columns(emails))
-    await conn.execute(NOTIFY)
 
 
 def _render_booking(settings: Settings, render: Mapping[str, Any]) -> EmailMessage:
