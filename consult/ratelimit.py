@@ -48,7 +48,15 @@ async def hit_all(conn: asyncpg.Connection, limits: Sequence[tuple[str, int, int
 
     Every bucket counts the attempt, also when another one refuses it. Bucket names must differ.
     """
-    rows = await conn.fetch(HIT, [b for b, _l, _w in limits], [w for _b, _l, w in limits])
+    names, windows = [b for b, _l, _w in limits], [w for _b, _l, w in limits]
+    if conn.is_in_transaction():
+        rows = await conn.fetch(HIT, names, windows)
+    else:
+        # Counters are advisory: losing the last moment of them in a crash is harmless, so their commit
+        # need not wait for the disk (SET LOCAL: this transaction only; a booking's commit still does).
+        async with conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit TO off")
+            rows = await conn.fetch(HIT, names, windows)
     retry = 0
     for (_bucket, limit, window_seconds), row in zip(limits, rows, strict=True):
         elapsed = min(max(float(row["elapsed"]), 0.0), float(window_seconds))

@@ -33,7 +33,7 @@ from consult.settings import Settings, load_settings
 _counter = itertools.count()
 
 
-def _with_database(url: str, name: str) -> str:
+def url_with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
@@ -66,7 +66,7 @@ def template_db(pg_server: str) -> Iterator[str]:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
-        conn = await asyncpg.connect(_with_database(pg_server, name))
+        conn = await asyncpg.connect(url_with_database(pg_server, name))
         try:
             await migrate(conn)
         finally:
@@ -93,7 +93,7 @@ async def db_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
         await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
     finally:
         await conn.close()
-    yield _with_database(pg_server, name)
+    yield url_with_database(pg_server, name)
     conn = await asyncpg.connect(pg_server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -19,7 +19,7 @@ from consult.i18n import pick_language
 from consult.i18n_check import missing
 from consult.settings import SettingsError, load_settings
 from consult.web import allowed_roles
-from tests.conftest import make_settings
+from tests.conftest import make_settings, url_with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,11 +160,7 @@ async def test_two_copies_migrating_at_once_apply_each_file_once(pg_server: str)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = (
-            pg_server.rsplit("/", 1)[0]
-            + f"/{name}"
-            + ("?" + pg_server.split("?", 1)[1] if "?" in pg_server else "")
-        )
+        url = url_with_database(pg_server, name)
         first, second = await asyncpg.connect(url), await asyncpg.connect(url)
         try:
             results = await asyncio.gather(migrate(first), migrate(second))
@@ -272,8 +268,7 @@ async def test_two_consult_migrate_commands_started_together_both_exit_0_and_app
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        base, _, query = pg_server.partition("?")
-        url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+        url = url_with_database(pg_server, name)
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONSULT_")} | {"DATABASE_URL": url}
         procs = [
             await asyncio.create_subprocess_exec(

@@ -1,8 +1,8 @@
 """Find what identifies a person in a consultation text before it goes to the public archive.
 
 Pure functions over strings: no I/O. Rules are regular expressions over Russian, Kazakh and English text,
-plus `phonenumbers` for telephone numbers. An optional NER pass (natasha) can be switched on per call;
-it costs about 190 MB of memory per process, so the rules alone are the default.
+plus `phonenumbers` for telephone numbers. A Russian NER (natasha) was measured and left out: it found
+nothing the rules missed on the dev set, added a false finding in Kazakh text, and costs ~150 MB per process.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import phonenumbers
@@ -536,44 +536,6 @@ def _find_known_names(text: str, known_names: Sequence[str]) -> Iterator[Finding
                 yield Finding("person", m.start(), m.end(), m.group())
 
 
-# --- optional NER ------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _ner_pipeline() -> tuple[Callable[[str], list[tuple[str, int, int]]], ...]:
-    """Load natasha's models once per process; return an empty tuple when natasha is missing."""
-    try:
-        from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
-    except ImportError:
-        return ()
-    segmenter = Segmenter()
-    tagger = NewsNERTagger(NewsEmbedding())
-
-    def run(text: str) -> list[tuple[str, int, int]]:
-        doc = Doc(text)
-        doc.segment(segmenter)
-        doc.tag_ner(tagger)
-        return [(span.type, span.start, span.stop) for span in doc.spans]
-
-    return (run,)
-
-
-def _find_person_by_ner(text: str) -> Iterator[Finding]:
-    pipeline = _ner_pipeline()
-    if not pipeline:
-        return
-    for kind, start, end in pipeline[0](text):
-        if kind != "PER":
-            continue
-        # natasha, trained on Russian news, glues Kazakh openers ("Менің атым") and brackets onto names.
-        for chain in _chains(text[start:end]):
-            while chain and chain[0].group().lower() in _NOT_NAMES:
-                chain = chain[1:]
-            if chain:
-                s, e = start + chain[0].start(), start + chain[-1].end()
-                yield Finding("person", s, e, text[s:e])
-
-
 # --- assembling --------------------------------------------------------------------------------------
 
 _TRAILING = " \t\n,.;:)("
@@ -629,9 +591,7 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     return sorted(chosen, key=lambda f: f.start)
 
 
-def find_pii(
-    text: str, language: str, known_names: Sequence[str] = (), *, use_ner: bool = False
-) -> list[Finding]:
+def find_pii(text: str, language: str, known_names: Sequence[str] = ()) -> list[Finding]:
     """Find spans that identify a person, sorted by start and not overlapping."""
     # Rules run for every language: Kazakh texts use Russian abbreviations and the reverse.
     findings: list[Finding] = [
@@ -645,8 +605,6 @@ def find_pii(
         *_find_known_names(text, known_names),
         *_find_person_by_shape(text),
     ]
-    if use_ner and language in ("ru", "kk"):
-        findings.extend(_find_person_by_ner(text))
     findings = [f for f in findings if f.end > f.start]
     merged = [_with_initials(f, text) for f in _merge_same_kind(findings, text)]
     return _resolve_overlaps(_merge_same_kind(merged, text))

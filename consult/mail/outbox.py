@@ -33,6 +33,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigi
 ON CONFLICT (dedupe_key) DO NOTHING
 """
 
+
 def _check_recipient(recipient: str) -> None:
     if parseaddr(recipient)[1] != recipient or "\n" in recipient or "\r" in recipient:
         raise ValueError("recipient must be a bare address")

@@ -210,7 +210,7 @@ def spans_of(text: str, piece: str) -> list[tuple[int, int]]:
 
 
 def score(
-    cases: list[dict[str, Any]], *, use_ner: bool = False
+    cases: list[dict[str, Any]],
 ) -> tuple[Counter[str], Counter[str], int, int]:
     """Return caught and expected counts per kind, false findings and all findings."""
     caught: Counter[str] = Counter()
@@ -218,7 +218,7 @@ def score(
     false_findings = total_findings = 0
     for case in cases:
         text = case["text"]
-        findings = find_pii(text, case["language"], [case["member_name"]], use_ner=use_ner)
+        findings = find_pii(text, case["language"], [case["member_name"]])
         wanted = [(kind, span) for kind, piece in case["pii"] for span in spans_of(text, piece)]
         optional = [span for piece in case.get("optional", []) for span in spans_of(text, piece)]
         for kind, (start, end) in wanted:
@@ -548,14 +548,3 @@ def test_overlapping_or_outside_replacements_are_refused() -> None:
         apply_redactions("0123456789", [(0, 5, "x"), (4, 6, "y")])
     with pytest.raises(ValueError, match="outside"):
         apply_redactions("0123", [(2, 9, "x")])
-
-
-# --- optional NER ------------------------------------------------------------------------------------
-
-
-def test_ner_finds_names_that_have_no_shape_the_rules_know() -> None:
-    pytest.importorskip("natasha")
-    text = "Вчера к нам в школу приходил Гарри Поттер и забрал журнал."
-    assert find_pii(text, "ru") == []
-    findings = find_pii(text, "ru", use_ner=True)
-    assert [(f.kind, f.text) for f in findings] == [("person", "Гарри Поттер")]

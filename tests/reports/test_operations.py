@@ -17,7 +17,7 @@ import pytest
 
 from consult.app import create_app
 from consult.db import migrate
-from tests.conftest import Factory, _with_database, make_settings
+from tests.conftest import Factory, make_settings, url_with_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,7 +194,7 @@ async def test_a_pg_dump_backup_restores_into_a_new_database_with_every_row(
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        restore_url = _with_database(pg_server, name)
+        restore_url = url_with_database(pg_server, name)
         await run(str(pg_restore), "--no-owner", "--exit-on-error", "--dbname", restore_url, str(backup))
         restored = await asyncpg.connect(restore_url)
         try:
