@@ -110,21 +110,6 @@ SCHEMAS: dict[str, Any] = {
             "cancel_reason": {"type": ["string", "null"]},
         },
     },
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            }
-        },
-    },
 }
 
 _MEMBER_ANSWERS = {

@@ -10,25 +10,12 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from consult.availability.openapi import PATHS, SCHEMAS
+from consult.openapi import SCHEMAS as BASE_SCHEMAS
 from tests.availability.conftest import ClientAt
 from tests.conftest import Factory, login
 
-# The integrator's document defines Error; the same shape is the contract's error body.
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            },
-        }
-    },
-}
+# The integrator's document defines Error, the contract's error body.
+ERROR = BASE_SCHEMAS["Error"]
 DOCUMENT = {"components": {"schemas": {**SCHEMAS, "Error": ERROR}}}
 
 
