@@ -360,7 +360,7 @@ def json_ld(entry: dict[str, Any], url: str) -> Markup:
     }
     text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704 - JSON with every markup character escaped as \\uXXXX
+    return Markup(text)  # noqa: S704 - JSON whose markup characters are all escaped as \\u sequences
 
 
 def meta_description(answer: str, limit: int = 160) -> str:
