@@ -339,23 +339,6 @@ def _transition_between(before: datetime, after: datetime, tz: zoneinfo.ZoneInfo
     return datetime.fromtimestamp(hi, UTC)
 
 
-def lawyers_free_at(
-    per_lawyer: Mapping[int, list[Slot]], start: datetime, load: Mapping[int, int] | None = None
-) -> list[int]:
-    """Return the lawyers with a slot starting at `start`, least loaded first, then by id."""
-    load = load or {}
-    # Slots are UTC; a local start in a repeated hour never compares equal to it in Python.
-    start = start.astimezone(UTC)
-    free = [lid for lid, slots in per_lawyer.items() if _has_start(slots, start)]
-    return sorted(free, key=lambda lid: (load.get(lid, 0), lid))
-
-
-def _has_start(slots: list[Slot], start: datetime) -> bool:
-    """Tell whether a sorted slot list has a slot starting exactly at `start`."""
-    i = bisect.bisect_left(slots, start, key=lambda s: s[0])
-    return i < len(slots) and slots[i][0] == start
-
-
 def merge_lawyers(
     per_lawyer: Mapping[int, list[tuple[T, T]]], load: Mapping[int, int] | None = None
 ) -> list[tuple[T, T, int]]:

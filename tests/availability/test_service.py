@@ -55,3 +55,19 @@ async def test_any_lawyer_prefers_the_members_language_then_the_least_loaded(
     free = await free_lawyers_at(db, settings, topic_id=topic, start=start, now=NOW, language="kk")
     assert [lid for lid, _end in free] == [kazakh_free["id"], kazakh_busy["id"], russian["id"]]
     assert all(end == start + timedelta(minutes=30) for _lid, end in free)
+
+
+async def test_any_lawyer_is_found_for_a_start_given_as_an_ambiguous_local_time(
+    db: asyncpg.Connection, factory: Factory
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    settings = make_settings()
+    # Thursday 2024-02-29: 23:00 happened twice in Almaty (UTC+6, then UTC+5); the first is 17:00Z.
+    lawyer: Any = await factory.lawyer(weekly=[(4, "22:00", "23:30")])
+    topic = await factory.topic_id("dismissal")
+    local = datetime(2024, 2, 29, 23, tzinfo=ZoneInfo("Asia/Almaty"))
+    first = datetime(2024, 2, 29, 17, tzinfo=UTC)
+    assert local != first  # PEP 495: an ambiguous time never equals a datetime of another zone
+    free = await free_lawyers_at(db, settings, topic_id=topic, start=local, now=first - timedelta(days=3))
+    assert [lid for lid, _end in free] == [lawyer["id"]]

@@ -21,7 +21,6 @@ from consult.availability.slots import (
     expand_vacation,
     kz_holidays,
     kz_moved_working_days,
-    lawyers_free_at,
     merge_lawyers,
     to_zone,
     validate_rules,
@@ -583,16 +582,6 @@ def test_member_asking_for_any_lawyer_sees_each_time_once_offered_by_the_least_b
     per_lawyer = {7: [(nine, ten), (ten, eleven)], 3: [(nine, ten)], 5: [(ten, eleven)]}
     assert merge_lawyers(per_lawyer) == [(nine, ten, 3), (ten, eleven, 5)]
     assert merge_lawyers(per_lawyer, load={3: 4, 5: 1, 7: 1}) == [(nine, ten, 7), (ten, eleven, 5)]
-    assert lawyers_free_at(per_lawyer, ten, load={5: 2}) == [7, 5]
-    assert lawyers_free_at(per_lawyer, eleven) == []
-
-
-def test_any_lawyer_is_found_for_a_start_given_as_an_ambiguous_local_time() -> None:
-    # 2024-02-29 23:00 happened twice in Almaty; the first one (UTC+6) is 17:00Z.
-    start, end = utc(2024, 2, 29, 17), utc(2024, 2, 29, 17, 30)
-    local = datetime(2024, 2, 29, 23, tzinfo=ZoneInfo("Asia/Almaty"))
-    assert local != start  # PEP 495: an ambiguous time never equals a datetime of another zone
-    assert lawyers_free_at({4: [(start, end)]}, local) == [4]
 
 
 # --- Validation ------------------------------------------------------------------------------------------
