@@ -97,6 +97,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every failure into the contract's JSON error under /api/ and a page elsewhere."""
     try:
+        # PostgreSQL text cannot hold NUL: refuse it here once, not as a 500 in whichever query meets it.
+        if "\x00" in request.path:
+            raise ApiError(400, "invalid", N_("The address contains a NUL character."))
+        with_nul = {
+            name: N_("Must not contain a NUL character.") for name, v in request.query.items() if "\x00" in v
+        }
+        if with_nul:
+            raise ApiError(400, "invalid", N_("The address contains a NUL character."), with_nul)
         return await handler(request)
     except ApiError as exc:
         return error_response(request, exc)

@@ -297,3 +297,14 @@ async def test_two_consult_migrate_commands_started_together_both_exit_0_and_app
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_a_nul_character_in_the_path_or_query_is_a_clear_400_never_a_500(client: Any) -> None:
+    response = await client.get("/api/v1/lawyers", params={"topic": "\x00"})
+    assert response.status == 400
+    assert (await response.json())["error"]["fields"] == {
+        "topic": "Не должно содержать нулевой символ (NUL)."
+    }
+    response = await client.get("/faq/a%00b", params={"lang": "en"})
+    assert response.status == 400
+    assert "The address contains a NUL character." in await response.text()
