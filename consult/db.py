@@ -141,6 +141,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _release_connection(conn: asyncpg.Connection) -> None:
+    """What a connection needs before it goes back to the pool: nothing beyond what asyncpg always does.
+
+    asyncpg always rolls back a transaction left open and drops listeners. Its default reset also sends
+    `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: one more round
+    trip per request, for session state consult never leaves behind on pool connections. Its code sets
+    settings only for the transaction (SET LOCAL, set_config(..., true)), LISTENs nowhere, uses no
+    cursors outside transactions and releases the migration lock itself;
+    tests/test_pool_sessions_stay_clean.py holds the code to that.
+    """
+
+
 async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     """Open the pool; every connection decodes JSON and runs under the statement timeout."""
     pool = await asyncpg.create_pool(
@@ -148,6 +160,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         min_size=settings.database.pool_min,
         max_size=settings.database.pool_max,
         init=_init_connection,
+        reset=_release_connection,
         server_settings={
             "statement_timeout": str(settings.database.statement_timeout_ms),
             "application_name": "consult",

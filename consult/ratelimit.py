@@ -13,29 +13,56 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
 from consult.i18n import N_
 from consult.web import ApiError
 
-# Several buckets (distinct names) counted in one round trip: $1 their names, $2 their windows in seconds.
-HIT = """
-WITH b AS (
+
+def counting_ctes(names: str, windows: str, *, own_transaction: bool) -> str:
+    """CTEs that count one hit in each bucket and end in rl_counts: one row, `counts`, an array of
+    (hits, seconds into the window, hits of the previous window) in the buckets' order. A bucket is one
+    row (migrations/0012): the upsert moves its window on and keeps the previous window's count.
+
+    names and windows are the statement's parameters ($n) holding the buckets' names and windows in
+    seconds. own_transaction: the statement runs on its own (no BEGIN), so it is its own transaction.
+    Counters are advisory: losing the last moment of them in a crash is harmless, so that commit need
+    not wait for the disk. set_config(..., true) lasts until the end of the transaction, the statement's
+    own; inside a caller's transaction (which may hold a booking) the commit must still wait.
+    """
+    asynchronous = "CROSS JOIN set_config('synchronous_commit', 'off', true)" if own_transaction else ""
+    return f"""rl_b AS (
     SELECT bucket, secs, to_timestamp(floor(extract(epoch FROM now()) / secs) * secs) AS window_start, n
-    FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS t(bucket, secs, n)
-), hit AS (
-    INSERT INTO rate_limits (bucket, window_start, hits)
-    SELECT bucket, window_start, 1 FROM b
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-    RETURNING bucket, hits
-)
-SELECT hit.hits, extract(epoch FROM now() - b.window_start)::float8 AS elapsed,
-    (SELECT p.hits FROM rate_limits p
-     WHERE p.bucket = b.bucket AND p.window_start = b.window_start - make_interval(secs => b.secs)) AS previous
-FROM b JOIN hit ON hit.bucket = b.bucket
-ORDER BY b.n
-"""
+    FROM unnest({names}::text[], {windows}::int[]) WITH ORDINALITY AS t(bucket, secs, n)
+), rl_hit AS (
+    INSERT INTO rate_limits AS r (bucket, window_seconds, window_start, hits, previous_hits)
+    SELECT bucket, secs, window_start, 1, 0 FROM rl_b
+    ON CONFLICT (bucket) DO UPDATE SET
+        previous_hits = CASE
+            WHEN r.window_start = EXCLUDED.window_start THEN r.previous_hits
+            WHEN r.window_start = EXCLUDED.window_start - make_interval(secs => EXCLUDED.window_seconds)
+                THEN r.hits
+            ELSE 0 END,
+        hits = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.hits + 1 ELSE 1 END,
+        window_start = EXCLUDED.window_start,
+        window_seconds = EXCLUDED.window_seconds
+    RETURNING bucket, hits, previous_hits, window_start
+), rl_counts AS (
+    SELECT array_agg(
+        ROW(rl_hit.hits, extract(epoch FROM now() - rl_hit.window_start)::float8, rl_hit.previous_hits)
+        ORDER BY rl_b.n
+    ) AS counts
+    FROM rl_b JOIN rl_hit ON rl_hit.bucket = rl_b.bucket {asynchronous}
+)"""
+
+
+# Several buckets (distinct names) counted in one round trip: $1 their names, $2 their windows in seconds.
+HIT = f"WITH {counting_ctes('$1', '$2', own_transaction=False)} SELECT counts FROM rl_counts"
+HIT_ON_ITS_OWN = f"WITH {counting_ctes('$1', '$2', own_transaction=True)} SELECT counts FROM rl_counts"
+
+Limits = Sequence[tuple[str, int, int]]
 
 
 async def hit(conn: asyncpg.Connection, bucket: str, limit: int, window_seconds: int) -> None:
@@ -43,25 +70,26 @@ async def hit(conn: asyncpg.Connection, bucket: str, limit: int, window_seconds:
     await hit_all(conn, [(bucket, limit, window_seconds)])
 
 
-async def hit_all(conn: asyncpg.Connection, limits: Sequence[tuple[str, int, int]]) -> None:
+def arguments(limits: Limits) -> tuple[list[str], list[int]]:
+    """The names and windows parameters of counting_ctes()."""
+    return [b for b, _l, _w in limits], [w for _b, _l, w in limits]
+
+
+async def hit_all(conn: asyncpg.Connection, limits: Limits) -> None:
     """Count one attempt in each (bucket, limit, window_seconds) at once; 429 when any is over its limit.
 
     Every bucket counts the attempt, also when another one refuses it. Bucket names must differ.
     """
-    names, windows = [b for b, _l, _w in limits], [w for _b, _l, w in limits]
-    if conn.is_in_transaction():
-        rows = await conn.fetch(HIT, names, windows)
-    else:
-        # Counters are advisory: losing the last moment of them in a crash is harmless, so their commit
-        # need not wait for the disk (SET LOCAL: this transaction only; a booking's commit still does).
-        async with conn.transaction():
-            await conn.execute("SET LOCAL synchronous_commit TO off")
-            rows = await conn.fetch(HIT, names, windows)
+    sql = HIT if conn.is_in_transaction() else HIT_ON_ITS_OWN
+    judge(limits, await conn.fetchval(sql, *arguments(limits)))
+
+
+def judge(limits: Limits, counts: Sequence[Any]) -> None:
+    """Raise 429 with Retry-After when a bucket's count (from rl_counts) is over its limit."""
     retry = 0
-    for (_bucket, limit, window_seconds), row in zip(limits, rows, strict=True):
-        elapsed = min(max(float(row["elapsed"]), 0.0), float(window_seconds))
-        previous = row["previous"] or 0
-        estimate = row["hits"] + previous * (1 - elapsed / window_seconds)
+    for (_bucket, limit, window_seconds), (hits, elapsed, previous) in zip(limits, counts, strict=True):
+        elapsed = min(max(float(elapsed), 0.0), float(window_seconds))
+        estimate = hits + (previous or 0) * (1 - elapsed / window_seconds)
         if estimate > limit:
             retry = max(retry, 1, math.ceil(window_seconds - elapsed))
     if retry:

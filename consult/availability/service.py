@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from consult import ratelimit
 from consult.availability.slots import (
     BusySpans,
     DateException,
@@ -254,16 +255,22 @@ async def bookable_slots(
 
 
 # Everything the engine needs to judge one start time, in one round trip: the topic (by id, or by slug when
-# active), then one row per active lawyer of it (none when it has none) with their weekly hours, date
-# exceptions, live bookings around the start (as in BUSY), work of the last 30 days and ahead ("least loaded"),
-# and the union's closures; the contact fields are what a booking's emails name.
-SLOT_CHECK = """
-WITH t AS (
+# active), then one row per active lawyer of it with their weekly hours, date exceptions, live bookings
+# around the start (as in BUSY), work of the last 30 days and ahead ("least loaded", only when the member
+# lets us choose) and the union's closures; the contact fields are what a booking's emails name. Always
+# one row at least: topic_id is NULL when there is no such topic, id when the topic has no lawyer.
+#
+# The statement comes in variants (one lawyer or any; booking or not) rather than one text with
+# "$3 IS NULL OR ..." in it: each variant's generic plan is then as good as a custom one, and PostgreSQL
+# keeps it instead of planning the statement anew on every call (which cost more than running it).
+SLOT_CHECK_TEMPLATE = """
+WITH {ctes}t AS (
     SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE id = $1 OR (slug = $2 AND active)
 )
-SELECT t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
+SELECT x.booking_id, x.rate_counts,
+       t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
        l.user_id AS id, l.timezone, l.slot_minutes, l.buffer_minutes, l.languages,
-       u.name, u.email, u.language,
+       l.name, l.email, l.language,
        ARRAY(SELECT ROW(w.weekday, w.starts, w.ends) FROM availability_weekly w
              WHERE w.lawyer_id = l.user_id) AS weekly,
        ARRAY(SELECT ROW(e.day, e.available, e.starts, e.ends) FROM availability_exceptions e
@@ -275,20 +282,44 @@ SELECT t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
                AND b.starts_at > $7::timestamptz - interval '1 day' AND b.blocked_until > $7
                AND (b.status = 'confirmed' OR (b.status = 'pending' AND b.hold_expires_at > $4))
              ORDER BY b.starts_at) AS busy,
-       (SELECT count(*) FROM bookings b
-        WHERE b.lawyer_id = l.user_id AND b.status IN ('pending', 'confirmed', 'completed')
-          AND b.starts_at > $4::timestamptz - interval '30 days') AS recent,
+       {recent} AS recent,
        ARRAY(SELECT c.day FROM closures c WHERE c.day BETWEEN $5 AND $6) AS closed
-FROM t
+FROM (SELECT {booking_id}::bigint AS booking_id, {rate_counts} AS rate_counts) x
+LEFT JOIN t ON true
 LEFT JOIN LATERAL (
-    SELECT l.* FROM lawyers l
+    SELECT l.*, u.name, u.email, u.language FROM lawyer_topics lt
+    JOIN lawyers l ON l.user_id = lt.lawyer_id
     JOIN users u ON u.id = l.user_id AND u.active
-    JOIN lawyer_topics lt ON lt.lawyer_id = l.user_id AND lt.topic_id = t.id
-    WHERE $3::bigint IS NULL OR l.user_id = $3
+    WHERE lt.topic_id = t.id AND {lawyer}
 ) l ON true
-LEFT JOIN users u ON u.id = l.user_id
 ORDER BY l.user_id
 """
+RECENT = """(SELECT count(*) FROM bookings b
+        WHERE b.lawyer_id = l.user_id AND b.status IN ('pending', 'confirmed', 'completed')
+          AND b.starts_at > $4::timestamptz - interval '30 days')"""
+# A booking also draws the new booking's id (before the insert, so that its emails, keyed by it, can be
+# made beforehand) and may count the attempt against its rate limits ($9, $10: see
+# ratelimit.counting_ctes), all in the same round trip, which is then a transaction of its own.
+DRAW_ID = "nextval(pg_get_serial_sequence('bookings', 'id'))"
+
+
+def _slot_check(*, one_lawyer: bool, booking: bool, counted: bool) -> str:
+    return SLOT_CHECK_TEMPLATE.format(
+        ctes=ratelimit.counting_ctes("$9", "$10", own_transaction=True) + ",\n" if counted else "",
+        booking_id=DRAW_ID if booking else "NULL",
+        rate_counts="(SELECT counts FROM rl_counts)" if counted else "NULL",
+        lawyer="l.user_id = $3" if one_lawyer else "$3::bigint IS NULL",
+        recent="0::bigint" if one_lawyer else RECENT,
+    )
+
+
+SLOT_CHECKS = {
+    (one_lawyer, booking, counted): _slot_check(one_lawyer=one_lawyer, booking=booking, counted=counted)
+    for one_lawyer in (True, False)
+    for booking in (True, False)
+    for counted in (True, False)
+    if booking or not counted
+}
 
 
 @dataclass(frozen=True)
@@ -299,6 +330,8 @@ class SlotCheck:
     free: list[tuple[int, datetime]]
     # Each free lawyer's name, email, language and timezone (what the booking's emails need).
     lawyers: dict[int, Mapping[str, Any]]
+    # A fresh id for the booking about to be made (draw_booking_id=True), else None.
+    booking_id: int | None = None
 
 
 async def check_slot(
@@ -311,6 +344,8 @@ async def check_slot(
     topic_slug: str | None = None,
     lawyer_id: int | None = None,
     language: str | None = None,
+    draw_booking_id: bool = False,
+    rate_limits: ratelimit.Limits = (),
 ) -> SlotCheck | None:
     """Which lawyers of the topic have a slot starting exactly at `start`; None when there is no such topic.
 
@@ -324,8 +359,14 @@ async def check_slot(
     # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
     first_day = (start - timedelta(days=1)).date()
     last_day = (window_end + timedelta(days=1)).date()
+    extra: tuple[Any, ...] = ()
+    if rate_limits:
+        if not draw_booking_id or conn.is_in_transaction():
+            raise ValueError("rate limits are counted here only for a booking, outside a transaction")
+        extra = ratelimit.arguments(rate_limits)
+    sql = SLOT_CHECKS[lawyer_id is not None, draw_booking_id, bool(rate_limits)]
     rows = await conn.fetch(
-        SLOT_CHECK,
+        sql,
         topic_id,
         topic_slug,
         lawyer_id,
@@ -334,10 +375,14 @@ async def check_slot(
         last_day,
         start - timedelta(days=1),
         window_end + timedelta(days=1),
+        *extra,
     )
-    if not rows:
+    if rate_limits:
+        ratelimit.judge(rate_limits, rows[0]["rate_counts"])
+    if rows[0]["topic_id"] is None:
         return None
     topic = {k: rows[0][k] for k in ("topic_id", "topic_slug", "name_ru", "name_kk", "name_en")}
+    booking_id = rows[0]["booking_id"]
     rows = [r for r in rows if r["id"] is not None]
     lawyers = [
         LawyerRules(
@@ -376,7 +421,7 @@ async def check_slot(
         }
         for r in rows
     }
-    return SlotCheck(topic, free, {lid: profiles[lid] for lid, _end in free})
+    return SlotCheck(topic, free, {lid: profiles[lid] for lid, _end in free}, booking_id)
 
 
 async def free_lawyers_at(

@@ -42,6 +42,8 @@ class BookingRequest:
 
 def one_line_problem(text: str) -> bool:
     """Tell whether text holds a line break, a control character or a direction override."""
+    if text.isprintable():  # no Other (Cc, Cf, Cs...) and no Separator but " ": _SPECIAL included
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") or ch in _SPECIAL for ch in text)
 
 

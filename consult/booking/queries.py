@@ -8,58 +8,22 @@ LAWYER_NAME = """
 SELECT u.id, u.name FROM lawyers l JOIN users u ON u.id = l.user_id WHERE l.user_id = $1 AND u.active
 """
 
-# The member is a users row (role member) found by email; ON CONFLICT ... DO UPDATE also locks it (a new
-# row is as good as locked: a concurrent insert of the same email waits for this transaction). That lock
-# makes "at most N live bookings" hold for concurrent requests: CREATE counts after it, in a new snapshot.
-# The booking's id is drawn here too, so that its emails (keyed by it) are made before the insert.
-UPSERT_MEMBER = """
-INSERT INTO users (role, email, name, language) VALUES ('member', $1, $2, $3)
-ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email
-RETURNING id, nextval(pg_get_serial_sequence('bookings', 'id')) AS booking_id
-"""
-
-# The booking, its first event, its join links and its emails, in one statement. Nothing is written when
-# the member already holds $21 live bookings, or when an exclusion constraint refuses the time (ON CONFLICT
-# DO NOTHING waits for a concurrent insert of the same time to commit or roll back, then skips): the
-# answer is then one row with `active` and NULL booking columns.
+# The booking, its member, first event, join links and emails, in one call (see migrations/0012): the
+# booking's row, or an error: TOO_MANY (the member holds $20 live bookings already; DETAIL says how many)
+# or NOT_INSERTED (an exclusion constraint refused the time; ON CONFLICT DO NOTHING waited for a
+# concurrent insert of the same time to commit or roll back first). Either way nothing was written.
 CREATE = """
-WITH active AS (
-    SELECT count(*) AS active FROM bookings
-    WHERE member_id = $3 AND blocked_until > $15
-      AND (status = 'confirmed' OR (status = 'pending' AND hold_expires_at > $15))
-), made AS (
-    INSERT INTO bookings (id, lawyer_id, member_id, topic_id, status, starts_at, ends_at, blocked_until,
-        member_name, member_email, member_phone, membership_no, question, language, timezone,
-        consent_at, consent_version, link_nonce, manage_token_hash, ical_uid, hold_expires_at)
-    SELECT $1, l.user_id, $3, $4, $5, $6, $7::timestamptz,
-        $7::timestamptz + make_interval(mins => l.buffer_minutes),
-        $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
-    FROM lawyers l, active WHERE l.user_id = $2 AND active.active < $21
-    ON CONFLICT DO NOTHING
-    RETURNING *
-), event AS (
-    INSERT INTO booking_events (booking_id, actor, actor_id, from_status, to_status, detail)
-    SELECT id, 'member', member_id, NULL, status, '{"action": "create"}'::jsonb FROM made
-), links AS (
-    INSERT INTO join_links (token_hash, booking_id, role, sequence)
-    SELECT j.token_hash, made.id, j.role, made.ical_sequence
-    FROM made, unnest($22::bytea[], $23::text[]) AS j(token_hash, role)
-), mail AS (
-    INSERT INTO outbox (kind, recipient, render, message_id, dedupe_key, booking_id)
-    SELECT m.kind, m.recipient, m.render::jsonb, m.message_id, m.dedupe_key, m.booking_id
-    FROM made, unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::bigint[])
-        AS m(kind, recipient, render, message_id, dedupe_key, booking_id)
-    ON CONFLICT (dedupe_key) DO NOTHING
-)
-SELECT active.active, made.*
-FROM active LEFT JOIN made ON true
+SELECT * FROM consult_book($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+    $19, $20, $21, $22, $23, $24, $25, $26, $27)
 """
+TOO_MANY = "CB001"
+NOT_INSERTED = "CB002"
 
 # Why CREATE wrote nothing although the member was under the limit: a live booking of theirs at that time?
 MEMBER_BUSY = """
 SELECT EXISTS (
     SELECT 1 FROM bookings
-    WHERE member_id = $1 AND status IN ('pending', 'confirmed')
+    WHERE member_id = (SELECT id FROM users WHERE email = $1) AND status IN ('pending', 'confirmed')
       AND tstzrange(starts_at, ends_at) && tstzrange($2, $3)
 )
 """
@@ -68,9 +32,10 @@ SELECT EXISTS (
 LAPSED = """
 SELECT * FROM bookings
 WHERE status = 'pending' AND hold_expires_at <= $1
-  AND ($2::bigint[] IS NULL OR lawyer_id = ANY($2::bigint[]) OR member_id = $3)
+  AND ($2::bigint[] IS NULL OR lawyer_id = ANY($2::bigint[]) OR member_id = $3
+       OR member_id = (SELECT id FROM users WHERE email = $4))
 ORDER BY hold_expires_at, id
-LIMIT $4
+LIMIT $5
 FOR UPDATE SKIP LOCKED
 """
 

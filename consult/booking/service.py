@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from consult import links
+from consult import links, ratelimit
 from consult.availability.service import check_slot, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
@@ -72,13 +72,21 @@ def too_many_bookings() -> ApiError:
 
 
 async def create_booking(
-    conn: asyncpg.Connection, settings: Settings, req: BookingRequest, *, now: datetime
+    conn: asyncpg.Connection,
+    settings: Settings,
+    req: BookingRequest,
+    *,
+    now: datetime,
+    rate_limits: ratelimit.Limits = (),
 ) -> asyncpg.Record:
     """Book the requested slot for the member, with the chosen lawyer or the best free one.
 
-    Four statements: which lawyers are free (the slot engine judges), the member (locked), then per
-    candidate one statement that writes the booking with its event, join links and emails, or nothing
-    when PostgreSQL's constraints refuse it.
+    Two round trips when all goes well: which lawyers are free (the slot engine judges; the booking's id
+    is drawn and the attempt counted against rate_limits in the same query, which is then a transaction
+    of its own: call it outside a transaction when rate_limits are given), then per candidate one call of
+    consult_book() (migrations/0012), which writes the member, the booking, its event, join links and
+    emails, or raises and writes nothing. Outside a transaction that call is its own transaction; inside
+    one, it runs in a savepoint.
     """
     found = await check_slot(
         conn,
@@ -88,6 +96,8 @@ async def create_booking(
         topic_slug=req.topic,
         lawyer_id=req.lawyer_id,
         language=req.language,
+        draw_booking_id=True,
+        rate_limits=rate_limits,
     )
     if found is None:
         raise invalid({"topic": N_("Choose a topic.")})
@@ -98,15 +108,13 @@ async def create_booking(
             raise invalid({"membership_no": N_("We could not find this card number with this surname.")})
     if not found.free:
         raise slot_taken()
-    member = await conn.fetchrow(q.UPSERT_MEMBER, req.email, req.name, req.language)
-    member_id = int(member["id"])
     pending = settings.booking.confirmation == "email"
     status = "pending" if pending else "confirmed"
     hold = now + timedelta(minutes=settings.booking.pending_minutes) if pending else None
     for lawyer_id, end in found.free:
         nonce = new_token()
         booking = {
-            "id": member["booking_id"],
+            "id": found.booking_id,
             "status": status,
             "cancelled_by": None,
             "cancel_reason": None,
@@ -131,17 +139,16 @@ async def create_booking(
         args = (
             booking["id"],
             lawyer_id,
-            member_id,
+            req.email,
+            req.name,
+            req.language,
             found.topic["topic_id"],
             status,
             req.start,
             end,
-            req.name,
-            req.email,
             req.phone,
             req.membership_no,
             req.question,
-            req.language,
             req.timezone,
             now,
             settings.booking.consent_version,
@@ -152,29 +159,42 @@ async def create_booking(
             settings.booking.max_active_per_member,
             [h for h, _role in join_links],
             [role for _h, role in join_links],
-            *rendered_columns(event_emails(settings, booking, "created")),
+            *rendered_columns(event_emails(settings, booking, "created"))[:5],
         )
         for attempt in range(2):
-            try:
-                row = await conn.fetchrow(q.CREATE, *args)
-            except asyncpg.ExclusionViolationError as exc:  # not expected with ON CONFLICT DO NOTHING
-                if exc.constraint_name == "bookings_member_no_overlap":
-                    raise member_busy() from None
-                raise slot_taken() from None
-            if row["active"] >= settings.booking.max_active_per_member:
-                raise too_many_bookings()
-            if row["id"] is not None:
+            row = await _book(conn, args)
+            if row is not None:
                 log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
                 return row
             # Refused: a pending booking whose hold lapsed may still hold the time until it is expired.
-            if attempt or not await expire_lapsed(
-                conn, settings, now, lawyer_ids=[lawyer_id], member_id=member_id
-            ):
+            if attempt:
                 break
-        if await conn.fetchval(q.MEMBER_BUSY, member_id, req.start, end):
+            async with conn.transaction():
+                if not await expire_lapsed(conn, settings, now, lawyer_ids=[lawyer_id], email=req.email):
+                    break
+        if await conn.fetchval(q.MEMBER_BUSY, req.email, req.start, end):
             raise member_busy()
         # This lawyer was taken a moment ago; try the next free one.
     raise slot_taken()
+
+
+async def _book(conn: asyncpg.Connection, args: tuple[Any, ...]) -> asyncpg.Record | None:
+    """Call consult_book(): the booking made, or None when a constraint refused its time."""
+    try:
+        if conn.is_in_transaction():
+            async with conn.transaction():  # a savepoint: the caller's transaction survives a refusal
+                return await conn.fetchrow(q.CREATE, *args)
+        return await conn.fetchrow(q.CREATE, *args)
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate == q.TOO_MANY:
+            raise too_many_bookings() from None
+        if exc.sqlstate == q.NOT_INSERTED:
+            return None
+        if isinstance(exc, asyncpg.ExclusionViolationError):  # not expected with ON CONFLICT DO NOTHING
+            if exc.constraint_name == "bookings_member_no_overlap":
+                raise member_busy() from None
+            raise slot_taken() from None
+        raise
 
 
 async def load_by_token(conn: asyncpg.Connection, token: str, *, for_update: bool = False) -> asyncpg.Record:
@@ -305,10 +325,11 @@ async def expire_lapsed(
     *,
     lawyer_ids: list[int] | None = None,
     member_id: int | None = None,
+    email: str | None = None,
     limit: int = 100,
 ) -> int:
     """Cancel pending bookings whose hold has lapsed (all of them, or those of some lawyers or a member)."""
-    rows = await conn.fetch(q.LAPSED, now, lawyer_ids, member_id, limit)
+    rows = await conn.fetch(q.LAPSED, now, lawyer_ids, member_id, email, limit)
     for row in rows:
         await change_status(conn, settings, row, "expire", actor="system", actor_id=None)
     return len(rows)

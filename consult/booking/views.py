@@ -122,15 +122,36 @@ def created_json(booking: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-async def _limit(conn: asyncpg.Connection, request: web.Request, email: Any) -> None:
-    """Count a booking attempt: generous per address (a union office books for many), tight per email."""
+def _buckets(request: web.Request, email: Any) -> list[tuple[str, int, int]]:
+    """A booking attempt's rate limits: generous per address (a union office books for many), tight per email."""
     limits = request.app[keys.SETTINGS].booking
     address = "book-ip:" + ratelimit.key(client_address(request))
     buckets = [(address, limits.attempts_per_address, limits.address_window_minutes * 60)]
     if isinstance(email, str) and email.strip():
         key = "book-email:" + ratelimit.key(email.strip().lower())
         buckets.append((key, limits.attempts_per_email, limits.email_window_minutes * 60))
-    await ratelimit.hit_all(conn, buckets)
+    return buckets
+
+
+async def _limit(conn: asyncpg.Connection, request: web.Request, email: Any) -> None:
+    """Count a booking attempt now (see _buckets)."""
+    await ratelimit.hit_all(conn, _buckets(request, email))
+
+
+async def _book(
+    conn: asyncpg.Connection, request: web.Request, data: Mapping[str, Any], email: Any
+) -> asyncpg.Record:
+    """Count the attempt and book, outside any transaction: when the request is well formed the count
+    rides on the booking's first round trip (service.create_booking), else it is made before the 400."""
+    try:
+        req = _booking_request(request, data)
+    except ApiError:
+        await _limit(conn, request, email)
+        raise
+    settings = request.app[keys.SETTINGS]
+    return await service.create_booking(
+        conn, settings, req, now=now_utc(), rate_limits=_buckets(request, email)
+    )
 
 
 def _booking_request(request: web.Request, data: Mapping[str, Any]) -> BookingRequest:
@@ -170,25 +191,26 @@ async def api_create(request: web.Request) -> web.Response:
     key = _idempotency_key(request)
     zone = zone_of(request)
     settings = request.app[keys.SETTINGS]
-    body_hash = _request_hash(body)
     async with request.app[keys.POOL].acquire() as conn:
-        await _limit(conn, request, body.get("email"))
-        async with conn.transaction():
-            if key is not None and await conn.fetchval(q.IDEMPOTENCY_CLAIM, key, body_hash) is None:
-                # Someone used this key before (ON CONFLICT waited for them to finish): answer as then.
-                seen = await conn.fetchrow(q.IDEMPOTENCY_LOOKUP, key)
-                if seen["request_hash"] != body_hash:
-                    raise ApiError(
-                        422,
-                        "idempotency_mismatch",
-                        N_("This Idempotency-Key was used with a different request."),
-                    )
-                return json_response(seen["body"], status=seen["status"])
-            if key is None:  # a refusal rolls the whole transaction back: no savepoint needed
-                req = _booking_request(request, body)
-                booking = await service.create_booking(conn, settings, req, now=now_utc())
-                status, answer = 201, created_json(booking, zone)
-            else:
+        if key is None:
+            # No transaction of ours: create_booking's one writing call is a transaction of its own, and
+            # a refusal writes nothing. Two round trips in all when it goes well.
+            booking = await _book(conn, request, body, body.get("email"))
+            status, answer = 201, created_json(booking, zone)
+        else:
+            await _limit(conn, request, body.get("email"))
+            body_hash = _request_hash(body)
+            async with conn.transaction():
+                if await conn.fetchval(q.IDEMPOTENCY_CLAIM, key, body_hash) is None:
+                    # Someone used this key before (ON CONFLICT waited for them to finish): answer as then.
+                    seen = await conn.fetchrow(q.IDEMPOTENCY_LOOKUP, key)
+                    if seen["request_hash"] != body_hash:
+                        raise ApiError(
+                            422,
+                            "idempotency_mismatch",
+                            N_("This Idempotency-Key was used with a different request."),
+                        )
+                    return json_response(seen["body"], status=seen["status"])
                 try:
                     async with conn.transaction():  # a savepoint: the refusal is remembered for the key
                         req = _booking_request(request, body)
@@ -438,13 +460,9 @@ async def book_submit(request: web.Request) -> web.Response:
     form = await request.post()
     values: dict[str, Any] = {name: str(form.get(name, "")) for name in FORM_FIELDS}
     data = {**values, "topic": request.match_info["topic"], "consent": form.get("consent") == "yes"}
-    settings = request.app[keys.SETTINGS]
     async with request.app[keys.POOL].acquire() as conn:
-        await _limit(conn, request, values["email"])
         try:
-            async with conn.transaction():
-                req = _booking_request(request, {k: v for k, v in data.items() if v != ""})
-                booking = await service.create_booking(conn, settings, req, now=now_utc())
+            booking = await _book(conn, request, {k: v for k, v in data.items() if v != ""}, values["email"])
         except ApiError as exc:
             if exc.status not in (400, 409):
                 raise

@@ -43,6 +43,8 @@ _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
+# The common case, checked without the email package's parser: an ASCII dot-atom at an ASCII domain.
+_PLAIN_ADDRESS_RE = re.compile(rf"({_DOT_ATOM})@({_DOMAIN_RE.pattern[1:-1]})")
 _MESSAGE_ID_RE = re.compile(rf"^<{_DOT_ATOM}@{_DOT_ATOM}>$")
 _ID_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
 _PLAIN_PHRASE_RE = re.compile(rf"^{_ATEXT}+(?: {_ATEXT}+)*$")
@@ -88,8 +90,16 @@ def _is_unsafe_char(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS
 
 
+def is_plain_address(addr: str) -> bool:
+    """Tell whether addr is an ASCII dot-atom at an ASCII domain: the bare address almost everyone has."""
+    return _PLAIN_ADDRESS_RE.fullmatch(addr) is not None
+
+
 def normalize_address(addr: str) -> str:
     """Return addr as a plain ASCII addr-spec (IDNA domain), or raise ValueError."""
+    plain = _PLAIN_ADDRESS_RE.fullmatch(addr) if isinstance(addr, str) else None
+    if plain is not None:  # what the checks below accept and leave as it is, but for the domain's case
+        return f"{plain[1]}@{plain[2].lower()}"
     if not isinstance(addr, str) or addr != addr.strip() or any(_is_unsafe_char(ch) for ch in addr):
         raise ValueError(f"invalid email address: {addr!r}")
     try:

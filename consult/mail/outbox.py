@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from consult.mail.message import is_plain_address
 from consult.settings import Settings
 
 ENQUEUE = """
@@ -35,6 +36,8 @@ ON CONFLICT (dedupe_key) DO NOTHING
 
 
 def _check_recipient(recipient: str) -> None:
+    if is_plain_address(recipient):
+        return
     if parseaddr(recipient)[1] != recipient or "\n" in recipient or "\r" in recipient:
         raise ValueError("recipient must be a bare address")
 
