@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import os
 import signal
@@ -107,6 +108,10 @@ async def _serve(settings: Settings, demo: bool) -> int:
         await runner.setup()
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
         await site.start()
+        # Everything loaded so far (modules, templates, catalogs, the pool) lives as long as the process:
+        # keep it out of the cyclic collector's full passes, which otherwise walk it again and again.
+        gc.collect()
+        gc.freeze()
         print(
             f"consult is serving {settings.server.base_url} (listening on {settings.server.host}:{settings.server.port})"
         )

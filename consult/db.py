@@ -153,8 +153,12 @@ async def _release_connection(conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
-    """Open the pool; every connection decodes JSON and runs under the statement timeout."""
+async def create_pool(url: str, settings: Settings, *, generic_plans: bool = False) -> asyncpg.Pool:
+    """Open the pool; every connection decodes JSON and runs under the statement timeout.
+
+    generic_plans: for a pool that runs one statement over and over with arrays of any length (the
+    booking batches), plan it once: PostgreSQL would otherwise plan it anew for each batch size.
+    """
     pool = await asyncpg.create_pool(
         url,
         min_size=settings.database.pool_min,
@@ -165,6 +169,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
             "statement_timeout": str(settings.database.statement_timeout_ms),
             "application_name": "consult",
             "timezone": "UTC",
+            **({"plan_cache_mode": "force_generic_plan"} if generic_plans else {}),
         },
     )
     assert pool is not None

@@ -9,11 +9,14 @@ import asyncpg
 from aiohttp import web
 
 from consult.accounts.sessions import CurrentUser
+from consult.booking.writer import BookingWriter
 from consult.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 DATABASE_URL = web.AppKey("database_url", str)
+# Writes bookings in batches over connections of its own (consult/booking/writer.py).
+BOOKING_WRITER = web.AppKey("booking_writer", BookingWriter)
 WORKERS: web.AppKey[Any] = web.AppKey("workers")  # consult.workers.Workers
 # The base context of every page (reader, language, CSRF token, link helpers).
 PAGE_CONTEXT: web.AppKey[Callable[[web.Request], dict[str, Any]]] = web.AppKey("page_context")

@@ -16,6 +16,11 @@ CREATE = """
 SELECT * FROM consult_book($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
     $19, $20, $21, $22, $23, $24, $25, $26, $27)
 """
+# Many bookings at once (consult/booking/writer.py): one row per item, in order.
+CREATE_MANY = """
+SELECT * FROM consult_book_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+    $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+"""
 TOO_MANY = "CB001"
 NOT_INSERTED = "CB002"
 

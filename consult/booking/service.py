@@ -19,6 +19,7 @@ from consult.availability.service import check_slot, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
+from consult.booking.writer import BookingWriter
 from consult.i18n import N_
 from consult.mail.notifications import booking_changed, event_emails
 from consult.mail.outbox import rendered_columns
@@ -78,7 +79,8 @@ async def create_booking(
     *,
     now: datetime,
     rate_limits: ratelimit.Limits = (),
-) -> asyncpg.Record:
+    writer: BookingWriter | None = None,
+) -> Mapping[str, Any]:
     """Book the requested slot for the member, with the chosen lawyer or the best free one.
 
     Two round trips when all goes well: which lawyers are free (the slot engine judges; the booking's id
@@ -86,7 +88,9 @@ async def create_booking(
     of its own: call it outside a transaction when rate_limits are given), then per candidate one call of
     consult_book() (migrations/0012), which writes the member, the booking, its event, join links and
     emails, or raises and writes nothing. Outside a transaction that call is its own transaction; inside
-    one, it runs in a savepoint.
+    one, it runs in a savepoint. With a writer, and outside a transaction, the booking is written in a
+    batch with the others that arrive meanwhile (consult/booking/writer.py): one statement and one
+    commit for many.
     """
     found = await check_slot(
         conn,
@@ -162,7 +166,10 @@ async def create_booking(
             *rendered_columns(event_emails(settings, booking, "created"))[:5],
         )
         for attempt in range(2):
-            row = await _book(conn, args)
+            if writer is not None and not conn.is_in_transaction():
+                row = await writer.write(args)
+            else:
+                row = await book_one(conn, args)
             if row is not None:
                 log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
                 return row
@@ -178,7 +185,7 @@ async def create_booking(
     raise slot_taken()
 
 
-async def _book(conn: asyncpg.Connection, args: tuple[Any, ...]) -> asyncpg.Record | None:
+async def book_one(conn: asyncpg.Connection, args: tuple[Any, ...]) -> asyncpg.Record | None:
     """Call consult_book(): the booking made, or None when a constraint refused its time."""
     try:
         if conn.is_in_transaction():

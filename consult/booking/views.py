@@ -150,7 +150,12 @@ async def _book(
         raise
     settings = request.app[keys.SETTINGS]
     return await service.create_booking(
-        conn, settings, req, now=now_utc(), rate_limits=_buckets(request, email)
+        conn,
+        settings,
+        req,
+        now=now_utc(),
+        rate_limits=_buckets(request, email),
+        writer=request.app[keys.BOOKING_WRITER],
     )
 
 

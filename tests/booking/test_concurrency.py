@@ -35,6 +35,8 @@ async def test_a_hundred_concurrent_requests_for_one_slot_give_one_booking_and_9
     mails = await db.fetch("SELECT kind, recipient FROM outbox")
     assert [tuple(m) for m in mails] == [("booking_confirm_request", rows[0]["member_email"])]
     assert await db.fetchval("SELECT count(*) FROM booking_events") == 1
+    # The 99 refused members, each new, are not kept either: a refusal writes nothing.
+    assert await db.fetchval("SELECT count(*) FROM users WHERE role = 'member'") == 1
 
 
 async def test_one_member_pressing_book_for_eight_times_at_once_gets_only_the_allowed_number(
