@@ -257,11 +257,13 @@ def event_emails(
     ]
 
 
+# Bounds on starts_at itself (not on starts_at minus hours), so that the scan is a range of the partial
+# index bookings_confirmed_start_idx rather than every confirmed booking ahead.
 REMINDER_CANDIDATES = """
 SELECT b.id FROM bookings b
 WHERE b.status = 'confirmed' AND b.starts_at > $1
-  AND b.starts_at - make_interval(hours => $2) <= $1
-  AND b.starts_at - make_interval(hours => $3) > $1
+  AND b.starts_at <= $1::timestamptz + make_interval(hours => $2)
+  AND b.starts_at > $1::timestamptz + make_interval(hours => $3)
   AND b.updated_at <= b.starts_at - make_interval(hours => $2)
 ORDER BY b.starts_at
 LIMIT $4
