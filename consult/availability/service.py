@@ -265,46 +265,13 @@ async def bookable_slots(
 # keeps it instead of planning the statement anew on every call (which cost more than running it).
 
 
-def _check_columns(p: Mapping[str, str], *, recent: bool) -> str:
-    """The columns of a slot check per (topic, lawyer): p names the parameters ($n) holding the request's
-    now, first_day, last_day, busy_from and busy_to. recent: count each lawyer's recent work ("any
-    lawyer" picks the least loaded)."""
-    load = f"""(SELECT count(*) FROM bookings b
-            WHERE b.lawyer_id = l.user_id AND b.status IN ('pending', 'confirmed', 'completed')
-              AND b.starts_at > {p["now"]}::timestamptz - interval '30 days')"""
-    return f"""t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
-       l.user_id AS id, l.timezone, l.slot_minutes, l.buffer_minutes, l.languages,
-       l.name, l.email, l.language,
-       ARRAY(SELECT ROW(w.weekday, w.starts, w.ends) FROM availability_weekly w
-             WHERE w.lawyer_id = l.user_id) AS weekly,
-       ARRAY(SELECT ROW(e.day, e.available, e.starts, e.ends) FROM availability_exceptions e
-             WHERE e.lawyer_id = l.user_id AND e.day BETWEEN {p["first_day"]} AND {p["last_day"]}) AS exceptions,
-       ARRAY(SELECT ROW((extract(epoch FROM b.starts_at) * 1000000)::int8,
-                        (extract(epoch FROM b.ends_at) * 1000000)::int8)
-             FROM bookings b
-             WHERE b.lawyer_id = l.user_id AND b.starts_at < {p["busy_to"]}
-               AND b.starts_at > {p["busy_from"]}::timestamptz - interval '1 day'
-               AND b.blocked_until > {p["busy_from"]}
-               AND (b.status = 'confirmed' OR (b.status = 'pending' AND b.hold_expires_at > {p["now"]}))
-             ORDER BY b.starts_at) AS busy,
-       {load if recent else "0::bigint"} AS recent,
-       ARRAY(SELECT c.day FROM closures c WHERE c.day BETWEEN {p["first_day"]} AND {p["last_day"]}) AS closed"""
-
-
-def _lawyers_of_topic(lawyer: str) -> str:
-    return f"""LEFT JOIN LATERAL (
-    SELECT l.*, u.name, u.email, u.language FROM lawyer_topics lt
-    JOIN lawyers l ON l.user_id = lt.lawyer_id
-    JOIN users u ON u.id = l.user_id AND u.active
-    WHERE lt.topic_id = t.id AND {lawyer}
-) l ON true"""
-
-
-ONE_REQUEST = {"now": "$4", "first_day": "$5", "last_day": "$6", "busy_from": "$7", "busy_to": "$8"}
 # A booking also draws the new booking's id (before the insert, so that its emails, keyed by it, can be
 # made beforehand) and may count the attempt against its rate limits ($9, $10: see
 # ratelimit.counting_ctes), all in the same round trip, which is then a transaction of its own.
 DRAW_ID = "nextval(pg_get_serial_sequence('bookings', 'id'))"
+RECENT_WORK = """(SELECT count(*) FROM bookings b
+            WHERE b.lawyer_id = l.user_id AND b.status IN ('pending', 'confirmed', 'completed')
+              AND b.starts_at > $4::timestamptz - interval '30 days')"""
 
 
 def _slot_check(*, one_lawyer: bool, booking: bool, counted: bool) -> str:
@@ -313,11 +280,32 @@ def _slot_check(*, one_lawyer: bool, booking: bool, counted: bool) -> str:
 WITH {ctes}t AS (
     SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE id = $1 OR (slug = $2 AND active)
 )
-SELECT x.booking_id, x.rate_counts, {_check_columns(ONE_REQUEST, recent=not one_lawyer)}
+SELECT x.booking_id, x.rate_counts,
+       t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
+       l.user_id AS id, l.timezone, l.slot_minutes, l.buffer_minutes, l.languages,
+       l.name, l.email, l.language,
+       ARRAY(SELECT ROW(w.weekday, w.starts, w.ends) FROM availability_weekly w
+             WHERE w.lawyer_id = l.user_id) AS weekly,
+       ARRAY(SELECT ROW(e.day, e.available, e.starts, e.ends) FROM availability_exceptions e
+             WHERE e.lawyer_id = l.user_id AND e.day BETWEEN $5 AND $6) AS exceptions,
+       ARRAY(SELECT ROW((extract(epoch FROM b.starts_at) * 1000000)::int8,
+                        (extract(epoch FROM b.ends_at) * 1000000)::int8)
+             FROM bookings b
+             WHERE b.lawyer_id = l.user_id AND b.starts_at < $8
+               AND b.starts_at > $7::timestamptz - interval '1 day' AND b.blocked_until > $7
+               AND (b.status = 'confirmed' OR (b.status = 'pending' AND b.hold_expires_at > $4))
+             ORDER BY b.starts_at) AS busy,
+       {"0::bigint" if one_lawyer else RECENT_WORK} AS recent,
+       ARRAY(SELECT c.day FROM closures c WHERE c.day BETWEEN $5 AND $6) AS closed
 FROM (SELECT {DRAW_ID if booking else "NULL"}::bigint AS booking_id,
              {"(SELECT counts FROM rl_counts)" if counted else "NULL"} AS rate_counts) x
 LEFT JOIN t ON true
-{_lawyers_of_topic("l.user_id = $3" if one_lawyer else "$3::bigint IS NULL")}
+LEFT JOIN LATERAL (
+    SELECT l.*, u.name, u.email, u.language FROM lawyer_topics lt
+    JOIN lawyers l ON l.user_id = lt.lawyer_id
+    JOIN users u ON u.id = l.user_id AND u.active
+    WHERE lt.topic_id = t.id AND {"l.user_id = $3" if one_lawyer else "$3::bigint IS NULL"}
+) l ON true
 ORDER BY l.user_id
 """
 
@@ -362,61 +350,33 @@ async def check_slot(
     Preference: one who consults in the member's language, then the least loaded, then the lowest id,
     so that work spreads fairly across the topic's lawyers.
     """
-    window = CheckWindow.around(start)
+    # The engine answers in UTC; compare instants there (an ambiguous local time never equals UTC in Python).
+    start = start.astimezone(UTC)
+    window_end = start + timedelta(seconds=1)
+    # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
+    first_day = (start - timedelta(days=1)).date()
+    last_day = (window_end + timedelta(days=1)).date()
     extra: tuple[Any, ...] = ()
     if rate_limits:
         if not draw_booking_id or conn.is_in_transaction():
             raise ValueError("rate limits are counted here only for a booking, outside a transaction")
         extra = ratelimit.arguments(rate_limits)
-    sql = SLOT_CHECKS[lawyer_id is not None, draw_booking_id, bool(rate_limits)]
     rows = await conn.fetch(
-        sql,
+        SLOT_CHECKS[lawyer_id is not None, draw_booking_id, bool(rate_limits)],
         topic_id,
         topic_slug,
         lawyer_id,
         now,
-        window.first_day,
-        window.last_day,
-        window.start - timedelta(days=1),
-        window.end + timedelta(days=1),
+        first_day,
+        last_day,
+        start - timedelta(days=1),
+        window_end + timedelta(days=1),
         *extra,
     )
-    return judge_slot(settings, rows, window, now=now, language=language, rate_limits=rate_limits)
-
-
-@dataclass(frozen=True)
-class CheckWindow:
-    """The one-second window a slot check asks the engine about, and the dates around it."""
-
-    start: datetime
-    end: datetime
-    first_day: date
-    last_day: date
-
-    @classmethod
-    def around(cls, start: datetime) -> CheckWindow:
-        # The engine answers in UTC; compare instants there (an ambiguous local time never equals UTC).
-        start = start.astimezone(UTC)
-        end = start + timedelta(seconds=1)
-        # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
-        return cls(start, end, (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date())
-
-
-def judge_slot(
-    settings: Settings,
-    rows: Sequence[Mapping[str, Any]],
-    window: CheckWindow,
-    *,
-    now: datetime,
-    language: str | None,
-    rate_limits: ratelimit.Limits = (),
-) -> SlotCheck | None:
-    """Judge a slot check's rows (SLOT_CHECKS): rate limits first, then the engine."""
     if rate_limits:
         ratelimit.judge(rate_limits, rows[0]["rate_counts"])
     if rows[0]["topic_id"] is None:
         return None
-    start, window_end, first_day, last_day = window.start, window.end, window.first_day, window.last_day
     topic = {k: rows[0][k] for k in ("topic_id", "topic_slug", "name_ru", "name_kk", "name_en")}
     booking_id = rows[0]["booking_id"]
     rows = [r for r in rows if r["id"] is not None]

@@ -8,21 +8,13 @@ LAWYER_NAME = """
 SELECT u.id, u.name FROM lawyers l JOIN users u ON u.id = l.user_id WHERE l.user_id = $1 AND u.active
 """
 
-# The booking, its member, first event, join links and emails, in one call (see migrations/0012): the
-# booking's row, or an error: TOO_MANY (the member holds $20 live bookings already; DETAIL says how many)
-# or NOT_INSERTED (an exclusion constraint refused the time; ON CONFLICT DO NOTHING waited for a
-# concurrent insert of the same time to commit or roll back first). Either way nothing was written.
+# Bookings, each with its member, first event, join links and emails, in one call (see migrations/0012 and
+# consult/booking/writer.py): one row per booking asked for, in order: 'made', 'too_many' or
+# 'not_inserted' (an exclusion constraint refused the time), and then nothing was written for it.
 CREATE = """
-SELECT * FROM consult_book($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-    $19, $20, $21, $22, $23, $24, $25, $26, $27)
-"""
-# Many bookings at once (consult/booking/writer.py): one row per item, in order.
-CREATE_MANY = """
 SELECT * FROM consult_book_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
     $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
 """
-TOO_MANY = "CB001"
-NOT_INSERTED = "CB002"
 
 # Why CREATE wrote nothing although the member was under the limit: a live booking of theirs at that time?
 MEMBER_BUSY = """

@@ -18,8 +18,9 @@ from consult import links, ratelimit
 from consult.availability.service import check_slot, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
+from consult.booking.refusals import member_busy, slot_taken
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
-from consult.booking.writer import BookingWriter
+from consult.booking.writer import BookingWriter, write_now
 from consult.i18n import N_
 from consult.mail.notifications import booking_changed, event_emails
 from consult.mail.outbox import rendered_columns
@@ -29,10 +30,6 @@ from consult.web import ApiError, conflict, invalid, not_found
 
 log = logging.getLogger("consult.booking")
 MAX_TOKEN_LENGTH = 100
-
-
-def slot_taken() -> ApiError:
-    return conflict("slot_taken", N_("This time has just been taken. Please choose another one."))
 
 
 def invalid_state() -> ApiError:
@@ -61,17 +58,6 @@ def _surname(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
-def member_busy() -> ApiError:
-    return conflict("member_busy", N_("You already have a consultation at this time."))
-
-
-def too_many_bookings() -> ApiError:
-    return conflict(
-        "too_many_bookings",
-        N_("You already have as many upcoming consultations as one member may hold."),
-    )
-
-
 async def create_booking(
     conn: asyncpg.Connection,
     settings: Settings,
@@ -86,11 +72,9 @@ async def create_booking(
     Two round trips when all goes well: which lawyers are free (the slot engine judges; the booking's id
     is drawn and the attempt counted against rate_limits in the same query, which is then a transaction
     of its own: call it outside a transaction when rate_limits are given), then per candidate one call of
-    consult_book() (migrations/0012), which writes the member, the booking, its event, join links and
-    emails, or raises and writes nothing. Outside a transaction that call is its own transaction; inside
-    one, it runs in a savepoint. With a writer, and outside a transaction, the booking is written in a
-    batch with the others that arrive meanwhile (consult/booking/writer.py): one statement and one
-    commit for many.
+    consult_book_batch() (migrations/0012), which writes the member, the booking, its event, join links
+    and emails, or nothing. With a writer, and outside a transaction, the booking goes in a batch with
+    the others that arrive meanwhile (consult/booking/writer.py); else it is a batch of one on conn.
     """
     found = await check_slot(
         conn,
@@ -169,7 +153,7 @@ async def create_booking(
             if writer is not None and not conn.is_in_transaction():
                 row = await writer.write(args)
             else:
-                row = await book_one(conn, args)
+                row = await write_now(conn, args)
             if row is not None:
                 log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
                 return row
@@ -183,25 +167,6 @@ async def create_booking(
             raise member_busy()
         # This lawyer was taken a moment ago; try the next free one.
     raise slot_taken()
-
-
-async def book_one(conn: asyncpg.Connection, args: tuple[Any, ...]) -> asyncpg.Record | None:
-    """Call consult_book(): the booking made, or None when a constraint refused its time."""
-    try:
-        if conn.is_in_transaction():
-            async with conn.transaction():  # a savepoint: the caller's transaction survives a refusal
-                return await conn.fetchrow(q.CREATE, *args)
-        return await conn.fetchrow(q.CREATE, *args)
-    except asyncpg.PostgresError as exc:
-        if exc.sqlstate == q.TOO_MANY:
-            raise too_many_bookings() from None
-        if exc.sqlstate == q.NOT_INSERTED:
-            return None
-        if isinstance(exc, asyncpg.ExclusionViolationError):  # not expected with ON CONFLICT DO NOTHING
-            if exc.constraint_name == "bookings_member_no_overlap":
-                raise member_busy() from None
-            raise slot_taken() from None
-        raise
 
 
 async def load_by_token(conn: asyncpg.Connection, token: str, *, for_update: bool = False) -> asyncpg.Record:

@@ -1,15 +1,15 @@
 """Bookings written in batches: consult_book_batch() (migrations/0012) over connections of the writer's own.
 
 A lone booking costs PostgreSQL far more per statement and per commit than per row (on the benchmark
-machine 0.53 ms of its CPU for one consult_book() call, 0.11 ms per booking in a batch of eight), so
+machine 0.53 ms of its CPU for a booking written alone, 0.11 ms per booking in a batch of eight), so
 bookings that arrive together are written together (consult.batching). The writer has its own small
 pool: requests hold a pool connection while they wait for their batch, and a batch must never wait
 for one of theirs.
 
-Each item is the argument tuple of queries.CREATE (one consult_book() call); each answer is the booking
-made (id, status, starts_at, ends_at, lawyer_id), None when a constraint refused the time, or the
-error for that item alone. When the batch statement fails as a whole (a deadlock with another batch, or
-one item PostgreSQL refuses), its items are written one by one, so that each gets its own answer.
+Each item is one booking's arguments (ITEM_FIELDS); each answer is the booking made (id, status,
+starts_at, ends_at, lawyer_id), None when a constraint refused the time, or the error for that item
+alone. When the batch statement fails as a whole (a deadlock with another batch, or one item
+PostgreSQL refuses), its items are written one by one, so that each gets its own answer.
 """
 
 from __future__ import annotations
@@ -22,13 +22,17 @@ import asyncpg
 
 from consult.batching import Batcher
 from consult.booking import queries as q
+from consult.booking.refusals import member_busy, slot_taken, too_many_bookings
 
 log = logging.getLogger("consult.booking")
 
 Item = tuple[Any, ...]
 Answer = Mapping[str, Any] | None | BaseException
 
-# Positions in an item (the order of consult_book()'s parameters).
+# An item: id, lawyer_id, email, name, language, topic_id, status, start, end, phone, membership_no,
+# question, timezone, now, consent_version, nonce, manage_token_hash, ical_uid, hold_expires_at,
+# max_active, join-link hashes, their roles, then the emails' kinds, recipients, renders, message ids
+# and dedupe keys (lists). Positions:
 PER_ITEM = range(14)  # id .. now: one array each
 NONCE, MANAGE_HASH, ICAL_UID, HOLD = 15, 16, 17, 18
 CONSENT_VERSION, MAX_ACTIVE = 14, 19
@@ -58,8 +62,6 @@ def batch_arguments(items: Sequence[Item]) -> list[Any]:
 
 
 def _answer(row: asyncpg.Record) -> Answer:
-    from consult.booking.service import too_many_bookings
-
     if row["outcome"] == "made":
         return {
             "id": row["booking_id"],
@@ -71,6 +73,25 @@ def _answer(row: asyncpg.Record) -> Answer:
     if row["outcome"] == "too_many":
         return too_many_bookings()
     return None
+
+
+async def write_batch(conn: asyncpg.Connection, items: Sequence[Item]) -> list[Answer]:
+    """Write items in one consult_book_batch() call on conn (in the caller's transaction, if any)."""
+    try:
+        rows = await conn.fetch(q.CREATE, *batch_arguments(items))
+    except asyncpg.ExclusionViolationError as exc:  # not expected with ON CONFLICT DO NOTHING
+        if len(items) > 1:
+            raise
+        raise member_busy() if exc.constraint_name == "bookings_member_no_overlap" else slot_taken() from None
+    return [_answer(row) for row in rows]
+
+
+async def write_now(conn: asyncpg.Connection, item: Item) -> Mapping[str, Any] | None:
+    """Write one booking at once on conn: the booking made, None when refused its time; raise a refusal."""
+    [answer] = await write_batch(conn, [item])
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
 
 
 class BookingWriter:
@@ -86,22 +107,19 @@ class BookingWriter:
         async with self.pool.acquire() as conn:
             if len(items) > 1:
                 try:
-                    rows = await conn.fetch(q.CREATE_MANY, *batch_arguments(items))
-                    return [_answer(row) for row in rows]
+                    return await write_batch(conn, items)
                 except asyncpg.PostgresError as exc:
                     log.warning(
                         "booking batch refused; writing its items one by one",
                         extra={"items": len(items), "sqlstate": exc.sqlstate},
                     )
-            return [await self._write_one(conn, item) for item in items]
-
-    async def _write_one(self, conn: asyncpg.Connection, item: Item) -> Answer:
-        from consult.booking.service import book_one
-
-        try:
-            return await book_one(conn, item)
-        except Exception as exc:  # this item's answer, not the batch's
-            return exc
+            answers: list[Answer] = []
+            for item in items:
+                try:
+                    answers.extend(await write_batch(conn, [item]))
+                except Exception as exc:  # this item's answer, not the batch's
+                    answers.append(exc)
+            return answers
 
     async def close(self) -> None:
         await self.batcher.close()
