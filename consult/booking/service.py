@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from consult import links, ratelimit
-from consult.availability.service import check_slot, free_lawyers_at
+from consult.availability.service import SlotCheck, check_slot, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
 from consult.booking.refusals import member_busy, slot_taken
@@ -58,8 +59,15 @@ def _surname(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
+def _connection(db: asyncpg.Connection | asyncpg.Pool) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    """A connection for a moment: one of the pool's (given back afterwards), or the caller's own."""
+    if isinstance(db, asyncpg.Pool):
+        return db.acquire()
+    return nullcontext(db)
+
+
 async def create_booking(
-    conn: asyncpg.Connection,
+    db: asyncpg.Connection | asyncpg.Pool,
     settings: Settings,
     req: BookingRequest,
     *,
@@ -74,8 +82,59 @@ async def create_booking(
     of its own: call it outside a transaction when rate_limits are given), then per candidate one call of
     consult_book_batch() (migrations/0012), which writes the member, the booking, its event, join links
     and emails, or nothing. With a writer, and outside a transaction, the booking goes in a batch with
-    the others that arrive meanwhile (consult/booking/writer.py); else it is a batch of one on conn.
+    the others that arrive meanwhile (consult/booking/writer.py); else it is a batch of one on db.
+
+    db is a connection, or the pool (with a writer): then a connection is taken for the check only and
+    given back before the booking waits for its batch, so that the requests queued for the writer leave
+    the pool's connections to the checks of those coming after them (and the batches grow).
     """
+    if isinstance(db, asyncpg.Pool) and writer is None:
+        raise ValueError("a booking through the pool is written by the writer")
+    async with _connection(db) as conn:
+        found = await _check(conn, settings, req, now=now, rate_limits=rate_limits)
+    pending = settings.booking.confirmation == "email"
+    status = "pending" if pending else "confirmed"
+    hold = now + timedelta(minutes=settings.booking.pending_minutes) if pending else None
+    for lawyer_id, end in found.free:
+        args = _arguments(settings, req, found, lawyer_id, end, status=status, hold=hold, now=now)
+        for attempt in range(2):
+            row = await _write(db, writer, args)
+            if row is not None:
+                log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
+                return row
+            # Refused: a pending booking whose hold lapsed may still hold the time until it is expired.
+            if attempt:
+                break
+            async with _connection(db) as conn, conn.transaction():
+                if not await expire_lapsed(conn, settings, now, lawyer_ids=[lawyer_id], email=req.email):
+                    break
+        async with _connection(db) as conn:
+            if await conn.fetchval(q.MEMBER_BUSY, req.email, req.start, end):
+                raise member_busy()
+        # This lawyer was taken a moment ago; try the next free one.
+    raise slot_taken()
+
+
+async def _write(
+    db: asyncpg.Connection | asyncpg.Pool, writer: BookingWriter | None, args: tuple[Any, ...]
+) -> Mapping[str, Any] | None:
+    """Write one booking: in the writer's next batch when there is a writer and no transaction of ours."""
+    if writer is not None and (isinstance(db, asyncpg.Pool) or not db.is_in_transaction()):
+        return await writer.write(args)
+    if isinstance(db, asyncpg.Pool):
+        raise ValueError("a booking through the pool is written by the writer")
+    return await write_now(db, args)
+
+
+async def _check(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    req: BookingRequest,
+    *,
+    now: datetime,
+    rate_limits: ratelimit.Limits,
+) -> SlotCheck:
+    """The lawyers free at the requested start, best first (the attempt counted); raise when none may be."""
     found = await check_slot(
         conn,
         settings,
@@ -96,77 +155,71 @@ async def create_booking(
             raise invalid({"membership_no": N_("We could not find this card number with this surname.")})
     if not found.free:
         raise slot_taken()
-    pending = settings.booking.confirmation == "email"
-    status = "pending" if pending else "confirmed"
-    hold = now + timedelta(minutes=settings.booking.pending_minutes) if pending else None
-    for lawyer_id, end in found.free:
-        nonce = new_token()
-        booking = {
-            "id": found.booking_id,
-            "status": status,
-            "cancelled_by": None,
-            "cancel_reason": None,
-            "starts_at": req.start,
-            "ends_at": end,
-            "member_name": req.name,
-            "member_email": req.email,
-            "language": req.language,
-            "timezone": req.timezone,
-            "lawyer_id": lawyer_id,
-            "lawyer_name": found.lawyers[lawyer_id]["name"],
-            "lawyer_email": found.lawyers[lawyer_id]["email"],
-            "lawyer_language": found.lawyers[lawyer_id]["language"],
-            "lawyer_timezone": found.lawyers[lawyer_id]["timezone"],
-            "topic_slug": found.topic["topic_slug"],
-            **{name: found.topic[name] for name in ("name_ru", "name_kk", "name_en")},
-            "link_nonce": nonce,
-            "ical_uid": ical_uid(settings),
-            "ical_sequence": 0,
-        }
-        join_links = links.join_link_hashes(settings, booking)
-        args = (
-            booking["id"],
-            lawyer_id,
-            req.email,
-            req.name,
-            req.language,
-            found.topic["topic_id"],
-            status,
-            req.start,
-            end,
-            req.phone,
-            req.membership_no,
-            req.question,
-            req.timezone,
-            now,
-            settings.booking.consent_version,
-            nonce,
-            links.manage_token_hash(settings, nonce),
-            booking["ical_uid"],
-            hold,
-            settings.booking.max_active_per_member,
-            [h for h, _role in join_links],
-            [role for _h, role in join_links],
-            *rendered_columns(event_emails(settings, booking, "created"))[:5],
-        )
-        for attempt in range(2):
-            if writer is not None and not conn.is_in_transaction():
-                row = await writer.write(args)
-            else:
-                row = await write_now(conn, args)
-            if row is not None:
-                log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
-                return row
-            # Refused: a pending booking whose hold lapsed may still hold the time until it is expired.
-            if attempt:
-                break
-            async with conn.transaction():
-                if not await expire_lapsed(conn, settings, now, lawyer_ids=[lawyer_id], email=req.email):
-                    break
-        if await conn.fetchval(q.MEMBER_BUSY, req.email, req.start, end):
-            raise member_busy()
-        # This lawyer was taken a moment ago; try the next free one.
-    raise slot_taken()
+    return found
+
+
+def _arguments(
+    settings: Settings,
+    req: BookingRequest,
+    found: SlotCheck,
+    lawyer_id: int,
+    end: datetime,
+    *,
+    status: str,
+    hold: datetime | None,
+    now: datetime,
+) -> tuple[Any, ...]:
+    """consult_book_batch()'s item for this booking with this lawyer: its row, join links and emails."""
+    nonce = new_token()
+    booking = {
+        "id": found.booking_id,
+        "status": status,
+        "cancelled_by": None,
+        "cancel_reason": None,
+        "starts_at": req.start,
+        "ends_at": end,
+        "member_name": req.name,
+        "member_email": req.email,
+        "language": req.language,
+        "timezone": req.timezone,
+        "lawyer_id": lawyer_id,
+        "lawyer_name": found.lawyers[lawyer_id]["name"],
+        "lawyer_email": found.lawyers[lawyer_id]["email"],
+        "lawyer_language": found.lawyers[lawyer_id]["language"],
+        "lawyer_timezone": found.lawyers[lawyer_id]["timezone"],
+        "topic_slug": found.topic["topic_slug"],
+        **{name: found.topic[name] for name in ("name_ru", "name_kk", "name_en")},
+        "link_nonce": nonce,
+        "ical_uid": ical_uid(settings),
+        "ical_sequence": 0,
+    }
+    join_links = links.join_link_hashes(settings, booking)
+    args = (
+        booking["id"],
+        lawyer_id,
+        req.email,
+        req.name,
+        req.language,
+        found.topic["topic_id"],
+        status,
+        req.start,
+        end,
+        req.phone,
+        req.membership_no,
+        req.question,
+        req.timezone,
+        now,
+        settings.booking.consent_version,
+        nonce,
+        links.manage_token_hash(settings, nonce),
+        booking["ical_uid"],
+        hold,
+        settings.booking.max_active_per_member,
+        [h for h, _role in join_links],
+        [role for _h, role in join_links],
+        *rendered_columns(event_emails(settings, booking, "created"))[:5],
+    )
+    return args
 
 
 async def load_by_token(conn: asyncpg.Connection, token: str, *, for_update: bool = False) -> asyncpg.Record:

@@ -138,19 +138,20 @@ async def _limit(conn: asyncpg.Connection, request: web.Request, email: Any) -> 
     await ratelimit.hit_all(conn, _buckets(request, email))
 
 
-async def _book(
-    conn: asyncpg.Connection, request: web.Request, data: Mapping[str, Any], email: Any
-) -> asyncpg.Record:
+async def _book(request: web.Request, data: Mapping[str, Any], email: Any) -> Mapping[str, Any]:
     """Count the attempt and book, outside any transaction: when the request is well formed the count
-    rides on the booking's first round trip (service.create_booking), else it is made before the 400."""
+    rides on the booking's first round trip (service.create_booking), else it is made before the 400.
+    The pool's connection is held for the check only, not while the booking waits for its batch."""
+    pool = request.app[keys.POOL]
     try:
         req = _booking_request(request, data)
     except ApiError:
-        await _limit(conn, request, email)
+        async with pool.acquire() as conn:
+            await _limit(conn, request, email)
         raise
     settings = request.app[keys.SETTINGS]
     return await service.create_booking(
-        conn,
+        pool,
         settings,
         req,
         now=now_utc(),
@@ -196,13 +197,13 @@ async def api_create(request: web.Request) -> web.Response:
     key = _idempotency_key(request)
     zone = zone_of(request)
     settings = request.app[keys.SETTINGS]
-    async with request.app[keys.POOL].acquire() as conn:
-        if key is None:
-            # No transaction of ours: create_booking's one writing call is a transaction of its own, and
-            # a refusal writes nothing. Two round trips in all when it goes well.
-            booking = await _book(conn, request, body, body.get("email"))
-            status, answer = 201, created_json(booking, zone)
-        else:
+    if key is None:
+        # No transaction of ours: create_booking's one writing call is a transaction of its own, and
+        # a refusal writes nothing. Two round trips in all when it goes well.
+        booking = await _book(request, body, body.get("email"))
+        status, answer = 201, created_json(booking, zone)
+    else:
+        async with request.app[keys.POOL].acquire() as conn:
             await _limit(conn, request, body.get("email"))
             body_hash = _request_hash(body)
             async with conn.transaction():
@@ -465,12 +466,12 @@ async def book_submit(request: web.Request) -> web.Response:
     form = await request.post()
     values: dict[str, Any] = {name: str(form.get(name, "")) for name in FORM_FIELDS}
     data = {**values, "topic": request.match_info["topic"], "consent": form.get("consent") == "yes"}
-    async with request.app[keys.POOL].acquire() as conn:
-        try:
-            booking = await _book(conn, request, {k: v for k, v in data.items() if v != ""}, values["email"])
-        except ApiError as exc:
-            if exc.status not in (400, 409):
-                raise
+    try:
+        booking = await _book(request, {k: v for k, v in data.items() if v != ""}, values["email"])
+    except ApiError as exc:
+        if exc.status not in (400, 409):
+            raise
+        async with request.app[keys.POOL].acquire() as conn:
             ctx = await _form_context(request, conn, values)
             errors = {name: gettext(problem) for name, problem in exc.fields.items()}
             alert = gettext(exc.message)

@@ -131,3 +131,40 @@ async def test_a_batch_postgresql_refuses_as_a_whole_is_written_one_by_one(
     emails = await db.fetch("SELECT member_email FROM bookings ORDER BY starts_at")
     assert [e["member_email"] for e in emails] == [f"member{n}@example.org" for n in (1, 2, 3)]
     assert await db.fetchval("SELECT count(*) FROM users WHERE email = 'member4@example.org'") == 0
+
+
+async def test_a_booking_through_the_pool_gives_its_connection_back_while_it_waits_for_its_batch(
+    db_url: str, factory: Factory, db: asyncpg.Connection
+) -> None:
+    # One connection for requests: bookings waiting for the writer must not hold it, or the next
+    # booking's check could not run until the batch before it was written (and batches stay small).
+    requests = await create_pool(db_url, SETTINGS.with_changes("database", pool_min=1, pool_max=1))
+    writer = BookingWriter(
+        await create_pool(db_url, SETTINGS.with_changes("database", pool_min=1, pool_max=1)), in_flight=1
+    )
+    try:
+        lawyer = await factory.lawyer()
+        reqs = [request_for(lawyer, hour, n) for n, hour in enumerate((9, 10, 11), start=1)]
+        held = await writer.pool.acquire()  # the first batch waits for it; the others queue behind
+        try:
+            tasks = [
+                asyncio.ensure_future(
+                    service.create_booking(requests, SETTINGS, req, now=service_now(), writer=writer)
+                )
+                for req in reqs
+            ]
+            for _ in range(500):
+                if writer.batcher.waiting == 2:
+                    break
+                await asyncio.sleep(0.01)
+            # All three were checked on the one request connection, and it is free again.
+            assert writer.batcher.waiting == 2
+            assert requests.get_idle_size() == 1
+        finally:
+            await writer.pool.release(held)
+        answers = await asyncio.gather(*tasks)
+        assert [a["status"] for a in answers] == ["confirmed"] * 3
+        assert await db.fetchval("SELECT count(*) FROM bookings") == 3
+    finally:
+        await writer.close()
+        await requests.close()
