@@ -183,6 +183,25 @@ async def test_a_changed_migration_is_refused(db: asyncpg.Connection) -> None:
         await migrate(db, changed)
 
 
+async def test_every_foreign_key_to_users_has_an_index_so_deleting_a_user_scans_no_table(
+    db: asyncpg.Connection,
+) -> None:
+    # A booking batch deletes the member rows it made for refused bookings (migrations/0012); PostgreSQL
+    # then looks up each referring column, which without an index is a scan of the whole table.
+    unindexed = await db.fetch(
+        """
+        SELECT c.conrelid::regclass::text AS tbl, a.attname AS col
+        FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.contype = 'f' AND c.confrelid = 'users'::regclass
+          AND NOT EXISTS (
+              SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]
+          )
+        """
+    )
+    assert [f"{r['tbl']}.{r['col']}" for r in unindexed] == []
+
+
 async def test_reference_data_has_regions_and_topics_in_three_languages(db: asyncpg.Connection) -> None:
     regions = await db.fetch("SELECT kind, count(*) AS n FROM regions GROUP BY kind ORDER BY kind")
     assert {r["kind"]: r["n"] for r in regions} == {"city": 3, "region": 17}
