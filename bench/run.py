@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--readme", action="store_true", help="also put the table into README.md")
     parser.add_argument(
-        "--profile", action="store_true", help="run consult under cProfile and print where its time went"
+        "--profile",
+        action="store_true",
+        help="run consult under cProfile (CPU time) and print where its time went",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else scenarios.Plan()
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         serve = ["consult", "serve", "--host", "127.0.0.1", "--port", str(app_port)]
         serve += ["--no-workers", "--no-migrate"]
         if args.profile:
-            serve = ["cProfile", "-o", str(procs.logdir / "consult.prof"), "-m", *serve]
+            serve = ["bench.cpu_profile", str(procs.logdir / "consult.prof"), *serve]
         app = procs.start("consult", serve, env)
         procs.wait_http("floor", f"http://127.0.0.1:{floor_port}/floor")
         procs.wait_http("consult", f"http://127.0.0.1:{app_port}/readyz")
