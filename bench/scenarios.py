@@ -272,24 +272,33 @@ async def _buffers(url: str) -> dict[int, int]:
         await conn.close()
 
 
+async def engine_slots(
+    conn: asyncpg.Connection, settings: Any, first: date, last: date
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Each lawyer's free slots of the benchmark's topic from day first to day last (Almaty), by the engine."""
+    from consult.availability.service import slots_per_lawyer
+
+    topic_id = await conn.fetchval("SELECT id FROM topics WHERE slug = $1", data.TOPIC)
+    per_lawyer, _load, _rules = await slots_per_lawyer(
+        conn,
+        settings,
+        topic_id=topic_id,
+        lawyer_id=None,
+        window_start=datetime.combine(first, datetime.min.time(), data.ZONE),
+        window_end=datetime.combine(last + timedelta(days=1), datetime.min.time(), data.ZONE),
+        now=datetime.now(UTC),
+    )
+    return per_lawyer
+
+
 async def _engine_slots(ctx: Context, first: date, last: date) -> list[Offer]:
     """Ask the slot engine in this process, with the app's settings, when the API is not there yet."""
-    from consult.availability.service import slots_per_lawyer
     from consult.settings import load_settings
 
     settings = load_settings(environ=ctx.app_env)
     conn = await asyncpg.connect(ctx.db_url)
     try:
-        topic_id = await conn.fetchval("SELECT id FROM topics WHERE slug = $1", data.TOPIC)
-        per_lawyer, _load, _rules = await slots_per_lawyer(
-            conn,
-            settings,
-            topic_id=topic_id,
-            lawyer_id=None,
-            window_start=datetime.combine(first, datetime.min.time(), data.ZONE),
-            window_end=datetime.combine(last + timedelta(days=1), datetime.min.time(), data.ZONE),
-            now=datetime.now(UTC),
-        )
+        per_lawyer = await engine_slots(conn, settings, first, last)
     finally:
         await conn.close()
     return [
