@@ -250,7 +250,11 @@ def free_slots(ctx: Context) -> list[tuple[int, str]]:
             ]
     else:
         offers = asyncio.run(_engine_slots(ctx, first, last))
-    buffers = asyncio.run(_buffers(ctx.db_url))
+    return bookable_together(offers, asyncio.run(_buffers(ctx.db_url)))
+
+
+def bookable_together(offers: list[Offer], buffers: dict[int, int]) -> list[tuple[int, str]]:
+    """(lawyer, start text) of the offers that stay free once the earlier ones of their lawyer are booked."""
     taken: list[tuple[int, str]] = []
     busy_until: dict[int, datetime] = {}
     for lawyer, text, start, end in sorted(offers, key=lambda o: (o[0], o[2])):

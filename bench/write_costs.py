@@ -83,14 +83,15 @@ async def free_pairs(conn: asyncpg.Connection, settings: Any) -> list[tuple[int,
         conn, settings, today + timedelta(days=2), today + timedelta(days=30)
     )
     buffers = {r["user_id"]: r["buffer_minutes"] for r in await conn.fetch("SELECT * FROM lawyers")}
-    pairs = []
-    for lawyer, found in per_lawyer.items():
-        until: datetime | None = None
-        for start, end in found:
-            if until is None or start >= until:
-                pairs.append((lawyer, start))
-                until = end + timedelta(minutes=buffers[lawyer])
-    return pairs
+    offers = [
+        (lawyer, start.isoformat(), start, end)
+        for lawyer, found in per_lawyer.items()
+        for start, end in found
+    ]
+    return [
+        (lawyer, datetime.fromisoformat(text))
+        for lawyer, text in scenarios.bookable_together(offers, buffers)
+    ]
 
 
 def request(n: int, lawyer: int, start: datetime) -> BookingRequest:

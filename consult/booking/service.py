@@ -88,8 +88,6 @@ async def create_booking(
     given back before the booking waits for its batch, so that the requests queued for the writer leave
     the pool's connections to the checks of those coming after them (and the batches grow).
     """
-    if isinstance(db, asyncpg.Pool) and writer is None:
-        raise ValueError("a booking through the pool is written by the writer")
     async with _connection(db) as conn:
         found = await _check(conn, settings, req, now=now, rate_limits=rate_limits)
     pending = settings.booking.confirmation == "email"
@@ -194,7 +192,7 @@ def _arguments(
         "ical_sequence": 0,
     }
     join_links = links.join_link_hashes(settings, booking)
-    args = (
+    return (
         booking["id"],
         lawyer_id,
         req.email,
@@ -219,7 +217,6 @@ def _arguments(
         [role for _h, role in join_links],
         *rendered_columns(event_emails(settings, booking, "created"))[:5],
     )
-    return args
 
 
 async def load_by_token(conn: asyncpg.Connection, token: str, *, for_update: bool = False) -> asyncpg.Record:
