@@ -53,6 +53,36 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a live process has used so far, from /proc; None when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU time used meanwhile by some processes, as counted by /proc (10 ms ticks on most kernels).
+
+    `pids()` names the processes, asked at the start and again at the end: one that appeared meanwhile
+    counts from zero, one that went away is left out.
+    """
+
+    def __init__(self, pids: Any) -> None:
+        self._pids = pids
+        self._start: dict[int, float] = {}
+
+    def __enter__(self) -> CpuMeter:
+        self._start = {pid: cpu for pid in self._pids() if (cpu := cpu_seconds(pid)) is not None}
+        self.seconds: float | None = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        now = {pid: cpu for pid in self._pids() if (cpu := cpu_seconds(pid)) is not None}
+        self.seconds = sum(cpu - self._start.get(pid, 0.0) for pid, cpu in now.items()) if now else None
+
+
 class Processes:
     """Start python -m ... children with their output in log files; stop every one of them at the end."""
 

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 import asyncpg
 
 from bench import data
-from bench.procs import ROOT, Processes, free_port, http_get, http_json, peak_rss_mb
+from bench.procs import ROOT, CpuMeter, Processes, free_port, http_get, http_json, peak_rss_mb
 from bench.report import Row
 
 
@@ -330,6 +330,20 @@ BOOKINGS_BY_STATUS = "SELECT status, count(*) AS n FROM bookings WHERE member_em
 OUTBOX_BY_STATUS = "SELECT status, count(*) AS n FROM outbox WHERE kind = $1 GROUP BY status"
 
 
+def backend_pids(url: str) -> list[int]:
+    """The server processes of the benchmark's database (on this machine when the server is local)."""
+
+    async def ask() -> list[int]:
+        conn = await asyncpg.connect(url)
+        try:
+            sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            return [r["pid"] for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(ask())
+
+
 async def _by_status(url: str, sql: str, *args: Any) -> dict[str, int]:
     """Count rows by status with one short connection (the app's pool is not ours to use)."""
     conn = await asyncpg.connect(url)
@@ -359,16 +373,17 @@ def bookings(ctx: Context) -> list[Row]:
     # The yardstick is the floor at the same concurrency, measured again just before and just after
     # (their mean): this machine's speed drifts over a run, and the first floor rows are minutes older.
     floor_before = floor_rate(ctx, ctx.plan.throughput_concurrency)
-    figures = drive(
-        ctx.app,
-        items,
-        concurrency=ctx.plan.throughput_concurrency,
-        requests=wanted,
-        seconds=ctx.plan.booking_seconds,
-        warmup=warmup,
-        ok=[201],
-        forwarded_for=True,
-    )
+    with CpuMeter(lambda: [ctx.app_pid]) as app_cpu, CpuMeter(lambda: backend_pids(ctx.db_url)) as db_cpu:
+        figures = drive(
+            ctx.app,
+            items,
+            concurrency=ctx.plan.throughput_concurrency,
+            requests=wanted,
+            seconds=ctx.plan.booking_seconds,
+            warmup=warmup,
+            ok=[201],
+            forwarded_for=True,
+        )
     floor_after = floor_rate(ctx, ctx.plan.throughput_concurrency)
     made = asyncio.run(_by_status(ctx.db_url, BOOKINGS_BY_STATUS, "bench%@bench.example"))
     row = Row.from_load(name, figures, target=">= 25% of floor, 0 errors")
@@ -382,6 +397,19 @@ def bookings(ctx: Context) -> list[Row]:
         f"{floor_before:,.0f} and {floor_after:,.0f} req/s, mean {yardstick:,.0f}"
     )
     row.extra["floor_before_after"] = [floor_before, floor_after]
+    # CPU per booking (warm-up included: 20 of 3,500): where the two CPUs went, a steadier figure than the
+    # rate on a machine whose speed drifts, and the one to compare when changing what a booking costs.
+    done = wanted + warmup
+    per = {
+        name: round(seconds / done * 1000, 3)
+        for name, seconds in (("app", app_cpu.seconds), ("PostgreSQL", db_cpu.seconds))
+        if seconds is not None
+    }
+    if figures.get("client_cpu") and figures.get("rps"):
+        per["load generator"] = round(figures["client_cpu"] / figures["rps"] * 1000, 3)
+    if per:
+        row.extra["cpu_ms_per_booking"] = per
+        row.note += "; CPU ms per booking: " + ", ".join(f"{n} {ms:.2f}" for n, ms in per.items())
     row.extra["stored"] = made
 
     lawyer, start = race_slot

@@ -38,7 +38,7 @@ def counting_ctes(names: str, windows: str, *, own_transaction: bool) -> str:
     FROM unnest({names}::text[], {windows}::int[]) WITH ORDINALITY AS t(bucket, secs, n)
 ), rl_hit AS (
     INSERT INTO rate_limits AS r (bucket, window_seconds, window_start, hits, previous_hits)
-    SELECT bucket, secs, window_start, 1, 0 FROM rl_b
+    SELECT bucket, secs, window_start, 1, 0 FROM rl_b ORDER BY bucket
     ON CONFLICT (bucket) DO UPDATE SET
         previous_hits = CASE
             WHEN r.window_start = EXCLUDED.window_start THEN r.previous_hits
@@ -93,12 +93,17 @@ def judge(limits: Limits, counts: Sequence[Any]) -> None:
         if estimate > limit:
             retry = max(retry, 1, math.ceil(window_seconds - elapsed))
     if retry:
-        raise ApiError(
-            429,
-            "rate_limited",
-            N_("Too many attempts. Please wait a little and try again."),
-            headers={"Retry-After": str(retry)},
-        )
+        raise rate_limited(retry)
+
+
+def rate_limited(retry_after: int) -> ApiError:
+    """429: over a limit; try again in retry_after seconds."""
+    return ApiError(
+        429,
+        "rate_limited",
+        N_("Too many attempts. Please wait a little and try again."),
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def key(*parts: str) -> str:

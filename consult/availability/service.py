@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from consult import ratelimit
 from consult.availability.slots import (
     BusySpans,
     DateException,
@@ -265,22 +264,21 @@ async def bookable_slots(
 # keeps it instead of planning the statement anew on every call (which cost more than running it).
 
 
-# A booking also draws the new booking's id (before the insert, so that its emails, keyed by it, can be
-# made beforehand) and may count the attempt against its rate limits ($9, $10: see
-# ratelimit.counting_ctes), all in the same round trip, which is then a transaction of its own.
+# A booking also draws the new booking's id in the same round trip (before the insert, so that its
+# emails, keyed by it, can be made beforehand). The statement stays read-only: the attempt is counted
+# against its rate limits where it is written (migrations/0014).
 DRAW_ID = "nextval(pg_get_serial_sequence('bookings', 'id'))"
 RECENT_WORK = """(SELECT count(*) FROM bookings b
             WHERE b.lawyer_id = l.user_id AND b.status IN ('pending', 'confirmed', 'completed')
               AND b.starts_at > $4::timestamptz - interval '30 days')"""
 
 
-def _slot_check(*, one_lawyer: bool, booking: bool, counted: bool) -> str:
-    ctes = ratelimit.counting_ctes("$9", "$10", own_transaction=True) + ",\n" if counted else ""
+def _slot_check(*, one_lawyer: bool, booking: bool) -> str:
     return f"""
-WITH {ctes}t AS (
+WITH t AS (
     SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE id = $1 OR (slug = $2 AND active)
 )
-SELECT x.booking_id, x.rate_counts,
+SELECT x.booking_id,
        t.id AS topic_id, t.slug AS topic_slug, t.name_ru, t.name_kk, t.name_en,
        l.user_id AS id, l.timezone, l.slot_minutes, l.buffer_minutes, l.languages,
        l.name, l.email, l.language,
@@ -297,8 +295,7 @@ SELECT x.booking_id, x.rate_counts,
              ORDER BY b.starts_at) AS busy,
        {"0::bigint" if one_lawyer else RECENT_WORK} AS recent,
        ARRAY(SELECT c.day FROM closures c WHERE c.day BETWEEN $5 AND $6) AS closed
-FROM (SELECT {DRAW_ID if booking else "NULL"}::bigint AS booking_id,
-             {"(SELECT counts FROM rl_counts)" if counted else "NULL"} AS rate_counts) x
+FROM (SELECT {DRAW_ID if booking else "NULL"}::bigint AS booking_id) x
 LEFT JOIN t ON true
 LEFT JOIN LATERAL (
     SELECT l.*, u.name, u.email, u.language FROM lawyer_topics lt
@@ -311,11 +308,9 @@ ORDER BY l.user_id
 
 
 SLOT_CHECKS = {
-    (one_lawyer, booking, counted): _slot_check(one_lawyer=one_lawyer, booking=booking, counted=counted)
+    (one_lawyer, booking): _slot_check(one_lawyer=one_lawyer, booking=booking)
     for one_lawyer in (True, False)
     for booking in (True, False)
-    for counted in (True, False)
-    if booking or not counted
 }
 
 
@@ -342,7 +337,6 @@ async def check_slot(
     lawyer_id: int | None = None,
     language: str | None = None,
     draw_booking_id: bool = False,
-    rate_limits: ratelimit.Limits = (),
 ) -> SlotCheck | None:
     """Which lawyers of the topic have a slot starting exactly at `start`; None when there is no such topic.
 
@@ -356,13 +350,8 @@ async def check_slot(
     # Local dates differ from UTC ones by up to a day either way; widen the date range to cover them.
     first_day = (start - timedelta(days=1)).date()
     last_day = (window_end + timedelta(days=1)).date()
-    extra: tuple[Any, ...] = ()
-    if rate_limits:
-        if not draw_booking_id or conn.is_in_transaction():
-            raise ValueError("rate limits are counted here only for a booking, outside a transaction")
-        extra = ratelimit.arguments(rate_limits)
     rows = await conn.fetch(
-        SLOT_CHECKS[lawyer_id is not None, draw_booking_id, bool(rate_limits)],
+        SLOT_CHECKS[lawyer_id is not None, draw_booking_id],
         topic_id,
         topic_slug,
         lawyer_id,
@@ -371,10 +360,7 @@ async def check_slot(
         last_day,
         start - timedelta(days=1),
         window_end + timedelta(days=1),
-        *extra,
     )
-    if rate_limits:
-        ratelimit.judge(rate_limits, rows[0]["rate_counts"])
     if rows[0]["topic_id"] is None:
         return None
     topic = {k: rows[0][k] for k in ("topic_id", "topic_slug", "name_ru", "name_kk", "name_en")}

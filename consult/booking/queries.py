@@ -9,11 +9,12 @@ SELECT u.id, u.name FROM lawyers l JOIN users u ON u.id = l.user_id WHERE l.user
 """
 
 # Bookings, each with its member, first event, join links and emails, in one call (see migrations/0012 and
-# consult/booking/writer.py): one row per booking asked for, in order: 'made', 'too_many' or
-# 'not_inserted' (an exclusion constraint refused the time), and then nothing was written for it.
+# consult/booking/writer.py): one row per booking asked for, in order: 'made', 'rate_limited' (with
+# retry_after), 'too_many' or 'not_inserted' (an exclusion constraint refused the time), and then nothing
+# was written for it (migrations/0014: the attempt's rate limits are counted in the same call).
 CREATE = """
 SELECT * FROM consult_book_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-    $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+    $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
 """
 
 # Why CREATE wrote nothing although the member was under the limit: a live booking of theirs at that time?

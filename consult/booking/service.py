@@ -21,7 +21,7 @@ from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
 from consult.booking.refusals import member_busy, slot_taken
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
-from consult.booking.writer import BookingWriter, write_now
+from consult.booking.writer import BookingWriter, without_rate_limits, write_now
 from consult.i18n import N_
 from consult.mail.notifications import booking_changed, event_emails
 from consult.mail.outbox import rendered_columns
@@ -78,25 +78,37 @@ async def create_booking(
     """Book the requested slot for the member, with the chosen lawyer or the best free one.
 
     Two round trips when all goes well: which lawyers are free (the slot engine judges; the booking's id
-    is drawn and the attempt counted against rate_limits in the same query, which is then a transaction
-    of its own: call it outside a transaction when rate_limits are given), then per candidate one call of
-    consult_book_batch() (migrations/0012), which writes the member, the booking, its event, join links
-    and emails, or nothing. With a writer, and outside a transaction, the booking goes in a batch with
-    the others that arrive meanwhile (consult/booking/writer.py); else it is a batch of one on db.
+    is drawn in the same read-only query), then per candidate one call of consult_book_batch()
+    (migrations/0012, 0014), which counts the attempt against rate_limits and writes the member, the
+    booking, its event, join links and emails, or nothing. With a writer, and outside a transaction, the
+    booking goes in a batch with the others that arrive meanwhile (consult/booking/writer.py); else it is
+    a batch of one on db. An attempt refused before its write is counted then (ratelimit.hit_all), so
+    that every attempt counts once; give rate_limits only outside a transaction (a count must outlive a
+    rollback).
 
     db is a connection, or the pool (with a writer): then a connection is taken for the check only and
     given back before the booking waits for its batch, so that the requests queued for the writer leave
     the pool's connections to the checks of those coming after them (and the batches grow).
     """
     async with _connection(db) as conn:
-        found = await _check(conn, settings, req, now=now, rate_limits=rate_limits)
+        if rate_limits and conn.is_in_transaction():
+            raise ValueError("rate limits are counted outside a transaction")
+        try:
+            found = await _check(conn, settings, req, now=now)
+        except ApiError:
+            if rate_limits:
+                await ratelimit.hit_all(conn, rate_limits)  # 429 rather than the refusal when over
+            raise
     pending = settings.booking.confirmation == "email"
     status = "pending" if pending else "confirmed"
     hold = now + timedelta(minutes=settings.booking.pending_minutes) if pending else None
     for lawyer_id, end in found.free:
-        args = _arguments(settings, req, found, lawyer_id, end, status=status, hold=hold, now=now)
+        args = _arguments(
+            settings, req, found, lawyer_id, end, status=status, hold=hold, now=now, rate_limits=rate_limits
+        )
         for attempt in range(2):
             row = await _write(db, writer, args)
+            rate_limits, args = (), without_rate_limits(args)  # counted by the first write
             if row is not None:
                 log.info("booking created", extra={"booking_id": row["id"], "lawyer_id": lawyer_id})
                 return row
@@ -125,14 +137,9 @@ async def _write(
 
 
 async def _check(
-    conn: asyncpg.Connection,
-    settings: Settings,
-    req: BookingRequest,
-    *,
-    now: datetime,
-    rate_limits: ratelimit.Limits,
+    conn: asyncpg.Connection, settings: Settings, req: BookingRequest, *, now: datetime
 ) -> SlotCheck:
-    """The lawyers free at the requested start, best first (the attempt counted); raise when none may be."""
+    """The lawyers free at the requested start, best first; raise when none may be."""
     found = await check_slot(
         conn,
         settings,
@@ -142,7 +149,6 @@ async def _check(
         lawyer_id=req.lawyer_id,
         language=req.language,
         draw_booking_id=True,
-        rate_limits=rate_limits,
     )
     if found is None:
         raise invalid({"topic": N_("Choose a topic.")})
@@ -166,8 +172,10 @@ def _arguments(
     status: str,
     hold: datetime | None,
     now: datetime,
+    rate_limits: ratelimit.Limits,
 ) -> tuple[Any, ...]:
-    """consult_book_batch()'s item for this booking with this lawyer: its row, join links and emails."""
+    """consult_book_batch()'s item for this booking with this lawyer: its row, join links, emails and
+    the attempt's rate limits."""
     nonce = new_token()
     booking = {
         "id": found.booking_id,
@@ -216,6 +224,9 @@ def _arguments(
         [h for h, _role in join_links],
         [role for _h, role in join_links],
         *rendered_columns(event_emails(settings, booking, "created"))[:5],
+        [bucket for bucket, _limit, _window in rate_limits],
+        [window for _bucket, _limit, window in rate_limits],
+        [limit for _bucket, limit, _window in rate_limits],
     )
 
 

@@ -6,9 +6,9 @@ bookings that arrive together are written together (consult.batching). The write
 pool: requests hold a pool connection while they wait for their batch, and a batch must never wait
 for one of theirs.
 
-Each item is one booking's arguments (ITEM_FIELDS); each answer is the booking made (id, status,
+Each item is one booking's arguments (see Item below); each answer is the booking made (id, status,
 starts_at, ends_at, lawyer_id), None when a constraint refused the time, or the error for that item
-alone. When the batch statement fails as a whole (a deadlock with another batch, or one item
+alone (over its rate limits, or the member's limit of live bookings). When the batch statement fails as a whole (a deadlock with another batch, or one item
 PostgreSQL refuses), its items are written one by one, so that each gets its own answer.
 """
 
@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from consult import ratelimit
 from consult.batching import Batcher
 from consult.booking import queries as q
 from consult.booking.refusals import member_busy, slot_taken, too_many_bookings
@@ -31,13 +32,15 @@ Answer = Mapping[str, Any] | None | BaseException
 
 # An item: id, lawyer_id, email, name, language, topic_id, status, start, end, phone, membership_no,
 # question, timezone, now, consent_version, nonce, manage_token_hash, ical_uid, hold_expires_at,
-# max_active, join-link hashes, their roles, then the emails' kinds, recipients, renders, message ids
-# and dedupe keys (lists). Positions:
+# max_active, join-link hashes, their roles, the emails' kinds, recipients, renders, message ids and
+# dedupe keys, then the attempt's rate limits: buckets, windows in seconds, limits (lists; empty when
+# counted elsewhere). Positions:
 PER_ITEM = range(14)  # id .. now: one array each
 NONCE, MANAGE_HASH, ICAL_UID, HOLD = 15, 16, 17, 18
 CONSENT_VERSION, MAX_ACTIVE = 14, 19
 LINK_HASHES, LINK_ROLES = 20, 21
 MAILS = range(22, 27)  # kind, recipient, render, message_id, dedupe_key
+RATE_LIMITS = range(27, 30)  # bucket, window_seconds, limit
 
 
 def batch_arguments(items: Sequence[Item]) -> list[Any]:
@@ -49,6 +52,8 @@ def batch_arguments(items: Sequence[Item]) -> list[Any]:
     link_items, link_hashes, link_roles = [], [], []
     mail_items: list[int] = []
     mails: list[list[Any]] = [[] for _ in MAILS]
+    limit_items: list[int] = []
+    limits: list[list[Any]] = [[] for _ in RATE_LIMITS]
     for n, item in enumerate(items, start=1):
         for token_hash, role in zip(item[LINK_HASHES], item[LINK_ROLES], strict=True):
             link_items.append(n)
@@ -58,7 +63,16 @@ def batch_arguments(items: Sequence[Item]) -> list[Any]:
             mail_items.append(n)
             for column, value in zip(mails, values, strict=True):
                 column.append(value)
-    return [*columns, link_items, link_hashes, link_roles, mail_items, *mails]
+        for values in zip(*(item[i] for i in RATE_LIMITS), strict=True):
+            limit_items.append(n)
+            for column, value in zip(limits, values, strict=True):
+                column.append(value)
+    return [*columns, link_items, link_hashes, link_roles, mail_items, *mails, limit_items, *limits]
+
+
+def without_rate_limits(item: Item) -> Item:
+    """The same booking, its attempt already counted (a second try must not count it again)."""
+    return (*item[: RATE_LIMITS.start], *([] for _ in RATE_LIMITS))
 
 
 def _answer(row: asyncpg.Record) -> Answer:
@@ -72,6 +86,8 @@ def _answer(row: asyncpg.Record) -> Answer:
         }
     if row["outcome"] == "too_many":
         return too_many_bookings()
+    if row["outcome"] == "rate_limited":
+        return ratelimit.rate_limited(row["retry_after"])
     return None
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
+from consult import ratelimit
 from consult.booking import service
 from consult.booking.forms import BookingRequest, parse_booking
 from consult.booking.writer import BookingWriter
@@ -44,14 +45,19 @@ def request_for(lawyer: dict[str, Any], hour: int, n: int) -> BookingRequest:
 
 
 async def book_together(
-    pool: asyncpg.Pool, writer: BookingWriter, settings: Settings, reqs: list[BookingRequest]
+    pool: asyncpg.Pool,
+    writer: BookingWriter,
+    settings: Settings,
+    reqs: list[BookingRequest],
+    limits: Callable[[BookingRequest], ratelimit.Limits] = lambda _req: (),
 ) -> list[Any]:
     """Book reqs at once while the writer's one connection is held, so that all but the first wait and
     then go in one batch; answer each booking or the error it raised."""
 
     async def one(req: BookingRequest) -> Any:
-        async with pool.acquire() as conn:
-            return await service.create_booking(conn, settings, req, now=service_now(), writer=writer)
+        return await service.create_booking(
+            pool, settings, req, now=service_now(), writer=writer, rate_limits=limits(req)
+        )
 
     held = await writer.pool.acquire()
     try:
@@ -168,3 +174,67 @@ async def test_a_booking_through_the_pool_gives_its_connection_back_while_it_wai
     finally:
         await writer.close()
         await requests.close()
+
+
+async def hits(db: asyncpg.Connection, bucket: str) -> int | None:
+    value = await db.fetchval("SELECT hits FROM rate_limits WHERE bucket = $1", bucket)
+    return None if value is None else int(value)
+
+
+async def test_attempts_in_one_batch_are_each_counted_once_and_judged_by_their_own_count(
+    pools: tuple[asyncpg.Pool, BookingWriter], factory: Factory, db: asyncpg.Connection
+) -> None:
+    pool, writer = pools
+    lawyer = await factory.lawyer()
+    reqs = [request_for(lawyer, hour, n) for n, hour in enumerate((9, 10, 11, 12, 13), start=1)]
+
+    def limits(req: BookingRequest) -> ratelimit.Limits:
+        return [("test-address", 2, 600), ("test-email:" + req.email, 10, 3600)]
+
+    answers = await book_together(pool, writer, SETTINGS, reqs, limits)
+    assert (writer.batcher.batches, writer.batcher.items) == (2, 5)  # one alone, then four together
+    made = [a for a in answers if not isinstance(a, BaseException)]
+    refused = [a for a in answers if isinstance(a, BaseException)]
+    assert len(made) == 2
+    assert [(a.status, a.code) for a in refused] == [(429, "rate_limited")] * 3  # type: ignore[attr-defined]
+    assert all(1 <= int(a.headers["Retry-After"]) <= 600 for a in refused)  # type: ignore[attr-defined]
+    # Every attempt counted once, in its address's bucket and its email's; the refused wrote nothing.
+    assert await hits(db, "test-address") == 5
+    assert [await hits(db, "test-email:" + req.email) for req in reqs] == [1] * 5
+    stored = await db.fetch("SELECT id FROM bookings")
+    assert sorted(r["id"] for r in stored) == sorted(a["id"] for a in made)
+    assert await db.fetchval("SELECT count(*) FROM users WHERE role = 'member'") == 2
+    assert await db.fetchval("SELECT count(*) FROM outbox") == 2 * 2
+
+
+async def test_an_attempt_is_counted_once_whether_refused_at_the_check_or_written_on_a_second_try(
+    pools: tuple[asyncpg.Pool, BookingWriter], factory: Factory, db: asyncpg.Connection
+) -> None:
+    pool, writer = pools
+    lawyer = await factory.lawyer()
+    limits = [("test-once", 4, 600)]
+
+    async def book(req: BookingRequest, settings: Settings = SETTINGS) -> Any:
+        try:
+            return await service.create_booking(
+                pool, settings, req, now=service_now(), writer=writer, rate_limits=limits
+            )
+        except ApiError as exc:
+            return exc.code
+
+    # A pending booking whose hold has lapsed still holds 9:00 until it is expired: the next booking's
+    # first write is refused, the lapsed one expired, the second write made; one attempt, one count.
+    pending = SETTINGS.with_changes("booking", confirmation="email")
+    assert (await book(request_for(lawyer, 9, 1), pending))["status"] == "pending"
+    await db.execute("UPDATE bookings SET hold_expires_at = now() - interval '1 minute'")
+    assert (await book(request_for(lawyer, 9, 2)))["status"] == "confirmed"
+    assert await hits(db, "test-once") == 2
+    # Refused at the check (the time is taken): counted then.
+    assert await book(request_for(lawyer, 9, 3)) == "slot_taken"
+    assert await hits(db, "test-once") == 3
+    assert (await book(request_for(lawyer, 10, 4)))["status"] == "confirmed"
+    # Over the limit: refused at the check or at the write, the answer is 429, and the count goes on.
+    assert await book(request_for(lawyer, 9, 5)) == "rate_limited"
+    assert await book(request_for(lawyer, 11, 6)) == "rate_limited"
+    assert await hits(db, "test-once") == 6
+    assert await db.fetchval("SELECT count(*) FROM bookings WHERE status <> 'cancelled'") == 2
