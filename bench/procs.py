@@ -12,6 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,7 +70,7 @@ class CpuMeter:
     counts from zero, one that went away is left out.
     """
 
-    def __init__(self, pids: Any) -> None:
+    def __init__(self, pids: Callable[[], Iterable[int]]) -> None:
         self._pids = pids
         self._start: dict[int, float] = {}
 

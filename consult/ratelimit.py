@@ -21,13 +21,15 @@ from consult.i18n import N_
 from consult.web import ApiError
 
 
-def counting_ctes(names: str, windows: str, *, own_transaction: bool) -> str:
+def _counting_ctes(*, own_transaction: bool) -> str:
     """CTEs that count one hit in each bucket and end in rl_counts: one row, `counts`, an array of
     (hits, seconds into the window, hits of the previous window) in the buckets' order. A bucket is one
-    row (migrations/0012): the upsert moves its window on and keeps the previous window's count.
+    row (migrations/0012): the upsert moves its window on and keeps the previous window's count. A
+    booking's attempt is counted the same way, in its write batch: migrations/0014 repeats this upsert
+    and judge()'s estimate in SQL; change them together.
 
-    names and windows are the statement's parameters ($n) holding the buckets' names and windows in
-    seconds. own_transaction: the statement runs on its own (no BEGIN), so it is its own transaction.
+    $1 and $2 hold the buckets' names and windows in seconds. own_transaction: the statement runs on
+    its own (no BEGIN), so it is its own transaction.
     Counters are advisory: losing the last moment of them in a crash is harmless, so that commit need
     not wait for the disk. set_config(..., true) lasts until the end of the transaction, the statement's
     own; inside a caller's transaction (which may hold a booking) the commit must still wait.
@@ -35,7 +37,7 @@ def counting_ctes(names: str, windows: str, *, own_transaction: bool) -> str:
     asynchronous = "CROSS JOIN set_config('synchronous_commit', 'off', true)" if own_transaction else ""
     return f"""rl_b AS (
     SELECT bucket, secs, to_timestamp(floor(extract(epoch FROM now()) / secs) * secs) AS window_start, n
-    FROM unnest({names}::text[], {windows}::int[]) WITH ORDINALITY AS t(bucket, secs, n)
+    FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS t(bucket, secs, n)
 ), rl_hit AS (
     INSERT INTO rate_limits AS r (bucket, window_seconds, window_start, hits, previous_hits)
     SELECT bucket, secs, window_start, 1, 0 FROM rl_b ORDER BY bucket
@@ -59,8 +61,8 @@ def counting_ctes(names: str, windows: str, *, own_transaction: bool) -> str:
 
 
 # Several buckets (distinct names) counted in one round trip: $1 their names, $2 their windows in seconds.
-HIT = f"WITH {counting_ctes('$1', '$2', own_transaction=False)} SELECT counts FROM rl_counts"
-HIT_ON_ITS_OWN = f"WITH {counting_ctes('$1', '$2', own_transaction=True)} SELECT counts FROM rl_counts"
+HIT = f"WITH {_counting_ctes(own_transaction=False)} SELECT counts FROM rl_counts"
+HIT_ON_ITS_OWN = f"WITH {_counting_ctes(own_transaction=True)} SELECT counts FROM rl_counts"
 
 Limits = Sequence[tuple[str, int, int]]
 
@@ -70,18 +72,14 @@ async def hit(conn: asyncpg.Connection, bucket: str, limit: int, window_seconds:
     await hit_all(conn, [(bucket, limit, window_seconds)])
 
 
-def arguments(limits: Limits) -> tuple[list[str], list[int]]:
-    """The names and windows parameters of counting_ctes()."""
-    return [b for b, _l, _w in limits], [w for _b, _l, w in limits]
-
-
 async def hit_all(conn: asyncpg.Connection, limits: Limits) -> None:
     """Count one attempt in each (bucket, limit, window_seconds) at once; 429 when any is over its limit.
 
     Every bucket counts the attempt, also when another one refuses it. Bucket names must differ.
     """
     sql = HIT if conn.is_in_transaction() else HIT_ON_ITS_OWN
-    judge(limits, await conn.fetchval(sql, *arguments(limits)))
+    names, windows = [b for b, _l, _w in limits], [w for _b, _l, w in limits]
+    judge(limits, await conn.fetchval(sql, names, windows))
 
 
 def judge(limits: Limits, counts: Sequence[Any]) -> None:

@@ -140,8 +140,8 @@ async def _limit(conn: asyncpg.Connection, request: web.Request, email: Any) -> 
 
 async def _book(request: web.Request, data: Mapping[str, Any], email: Any) -> Mapping[str, Any]:
     """Count the attempt and book, outside any transaction: when the request is well formed the count
-    rides on the booking's first round trip (service.create_booking), else it is made before the 400.
-    The pool's connection is held for the check only, not while the booking waits for its batch."""
+    rides on the booking's write (service.create_booking), else it is made before the 400. The pool's
+    connection is held for the check only, not while the booking waits for its batch."""
     pool = request.app[keys.POOL]
     try:
         req = _booking_request(request, data)

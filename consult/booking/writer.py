@@ -8,8 +8,9 @@ for one of theirs.
 
 Each item is one booking's arguments (see Item below); each answer is the booking made (id, status,
 starts_at, ends_at, lawyer_id), None when a constraint refused the time, or the error for that item
-alone (over its rate limits, or the member's limit of live bookings). When the batch statement fails as a whole (a deadlock with another batch, or one item
-PostgreSQL refuses), its items are written one by one, so that each gets its own answer.
+alone (over its rate limits, or the member's limit of live bookings). When the batch statement fails
+as a whole (a deadlock with another batch, or one item PostgreSQL refuses), its items are written one
+by one, so that each gets its own answer.
 """
 
 from __future__ import annotations
