@@ -2,119 +2,69 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
-from consult import i18n, keys
-from consult.accounts import jobs as accounts_jobs
-from consult.archive.views import prune_votes_job
-from consult.booking.jobs import expiry_job, reminders_job
+from consult import i18n, keys, openapi
+from consult.accounts.capability import CAPABILITY as ACCOUNTS
+from consult.archive.capability import CAPABILITY as ARCHIVE
+from consult.availability.capability import CAPABILITY as AVAILABILITY
+from consult.booking.capability import CAPABILITY as BOOKING
 from consult.booking.writer import BookingWriter
+from consult.calendar.capability import CAPABILITY as CALENDAR
+from consult.capability import Capability, NavItem
 from consult.db import create_pool, database_url, migrate
-from consult.mail.sender import outbox_job
-from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
-from consult.ops.heartbeats import JOB_NAME as HEARTBEAT_JOB
-from consult.ops.heartbeats import record_heartbeats
-from consult.privacy.retention import run_retention
-from consult.settings import ROOT, Settings
-from consult.web import url_for
-from consult.workers import Workers, collect_jobs
+from consult.mail.capability import CAPABILITY as MAIL
+from consult.mail.outbox import register_renderers
+from consult.middleware import MIDDLEWARES, csrf_token_for
+from consult.ops.capability import CAPABILITY as OPS
+from consult.privacy.capability import CAPABILITY as PRIVACY
+from consult.questions.capability import CAPABILITY as QUESTIONS
+from consult.reports.capability import CAPABILITY as REPORTS
+from consult.settings import Settings
+from consult.site.capability import CAPABILITY as SITE
+from consult.templating import STATIC, setup_templates
+from consult.video.capability import CAPABILITY as VIDEO
+from consult.web import current_user, url_for
+from consult.workers import Job, Workers
 
 log = logging.getLogger("consult.app")
-TEMPLATES = ROOT / "templates"
-STATIC = Path(__file__).resolve().parent / "static"
 
-# Each capability's views module exposes `routes` (a web.RouteTableDef); listed here in one place.
-ROUTE_MODULES = [
-    "consult.site.views",
-    "consult.accounts.views",
-    "consult.openapi",
-    "consult.questions.views",
-    "consult.video.views",
-    "consult.reports.views",
-    "consult.ops.views",
-    "consult.privacy.views",
-    "consult.accounts.staff_views",
-    "consult.booking.views",
-    "consult.calendar.views",
-    "consult.mail.views",
-    "consult.availability.views",
-    "consult.availability.picker",
-    "consult.archive.views",
-]
-
-# The menu: (who sees it, route name, label); items whose route does not exist are left out.
-NAV: list[tuple[str, str, str]] = [
-    ("anyone", "book-start", i18n.N_("Book a consultation")),
-    ("anyone", "faq-list", i18n.N_("Answers")),
-    ("member", "my-bookings", i18n.N_("My consultations")),
-    ("member", "my-settings", i18n.N_("Settings")),
-    ("lawyer", "lawyer-day", i18n.N_("My day")),
-    ("lawyer", "availability", i18n.N_("Availability")),
-    ("lawyer", "questions-queue", i18n.N_("Written questions")),
-    ("staff", "staff-archive", i18n.N_("Archive drafts")),
-    ("staff", "staff-questions", i18n.N_("Written questions")),
-    ("staff", "reports", i18n.N_("Reports")),
-    ("staff", "staff-erasure", i18n.N_("Erasure requests")),
-    ("member", "my-data", i18n.N_("My data")),
-    ("staff", "staff-users", i18n.N_("People")),
-    ("staff", "staff-register", i18n.N_("Member register")),
-    ("staff", "staff-audit", i18n.N_("Audit trail")),
-    ("staff", "staff-outbox", i18n.N_("Outbox")),
-    ("lawyer", "account", i18n.N_("Account")),
-    ("staff", "account", i18n.N_("Account")),
-]
-
-# Background jobs: (name, coroutine function taking the app and returning items handled, idle seconds).
-JOBS: list[tuple[str, Any, float]] = [
-    (HEARTBEAT_JOB, record_heartbeats, 15.0),
-    ("retention", run_retention, 3600.0),
-    ("accounts-sweep", accounts_jobs.sweep, 3600.0),
-    ("outbox", outbox_job, 5.0),
-    ("booking-expiry", expiry_job, 30.0),
-    ("reminders", reminders_job, 60.0),
-    ("archive-votes-prune", prune_votes_job, 3600.0),
+# The capabilities the app is made of, in the order their routes are added: a new one is a package with
+# a capability.py and one line here.
+CAPABILITIES: list[Capability] = [
+    SITE,
+    ACCOUNTS,
+    QUESTIONS,
+    VIDEO,
+    REPORTS,
+    OPS,
+    PRIVACY,
+    BOOKING,
+    CALENDAR,
+    MAIL,
+    AVAILABILITY,
+    ARCHIVE,
 ]
 
 
-def setup_templates(app: web.Application) -> jinja2.Environment:
-    env = aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    configure_environment(env)
-    return env
+def jobs(capabilities: list[Capability] = CAPABILITIES) -> list[Job]:
+    """Every background job of the capabilities (run by the web process or by `consult worker`)."""
+    return [job for capability in capabilities for job in capability.jobs]
 
 
-def configure_environment(env: jinja2.Environment) -> None:
-    """Install translations and formatters; shared by pages and emails."""
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(
-        datetime=i18n.format_datetime,
-        date=i18n.format_date,
-        time=i18n.format_time,
-        number=i18n.format_number,
-    )
-    env.globals.update(
-        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
-        current_language=i18n.current_language,
-        current_timezone=i18n.current_timezone,
-        zone_name=i18n.zone_name,
-        localized=i18n.localized,
-    )
+def nav(capabilities: list[Capability] = CAPABILITIES) -> list[NavItem]:
+    return sorted((item for c in capabilities for item in c.nav), key=lambda item: item.position)
+
+
+def register_outbox(capabilities: list[Capability] = CAPABILITIES) -> None:
+    """Teach the outbox to render what the capabilities queue (the web process and the worker both send)."""
+    for capability in capabilities:
+        register_renderers(capability.renderers)
 
 
 def base_context(request: web.Request) -> dict[str, Any]:
@@ -134,7 +84,8 @@ def base_context(request: web.Request) -> dict[str, Any]:
 
     def nav_items() -> list[dict[str, Any]]:
         items = []
-        for role, name, label in NAV:
+        for item in request.app[keys.NAV]:
+            role, name, label = item.role, item.route, item.label
             if name in names and (role == "anyone" or (user is not None and user.role == role)):
                 href = url_for(request, name)
                 items.append({"href": href, "label": i18n.gettext(label), "current": href == request.path})
@@ -189,7 +140,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def background_workers(app: web.Application) -> AsyncIterator[None]:
-    workers = Workers(app, collect_jobs() if app[keys.SETTINGS].server.workers else [])
+    workers = Workers(app, jobs(app[keys.CAPABILITIES]) if app[keys.SETTINGS].server.workers else [])
     app[keys.WORKERS] = workers
     workers.start()
     try:
@@ -198,22 +149,30 @@ async def background_workers(app: web.Application) -> AsyncIterator[None]:
         await workers.stop()
 
 
-def create_app(settings: Settings, database_url: str | None = None) -> web.Application:
-    """Build the application; the pool and the workers start with it and stop with it."""
+def create_app(
+    settings: Settings,
+    database_url: str | None = None,
+    capabilities: list[Capability] = CAPABILITIES,
+) -> web.Application:
+    """Build the application from its capabilities; the pool and the workers start with it and stop with it."""
     app = web.Application(middlewares=MIDDLEWARES, client_max_size=16 * 1024 * 1024)
     app[keys.SETTINGS] = settings
     app[keys.SERVICES] = {}
     app[keys.PAGE_CONTEXT] = base_context
+    app[keys.CAPABILITIES] = list(capabilities)
+    app[keys.NAV] = nav(capabilities)
+    app[keys.OPENAPI] = openapi.document(list(capabilities))
     if database_url:
         app[keys.DATABASE_URL] = database_url
     setup_templates(app)
+    register_outbox(capabilities)
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(background_workers)
-    for module_name in ROUTE_MODULES:
-        module = importlib.import_module(module_name)
-        app.add_routes(module.routes)
-        setup = getattr(module, "setup", None)
-        if setup is not None:
-            setup(app)
+    app.add_routes(openapi.routes)
+    for capability in capabilities:
+        for table in capability.routes:
+            app.add_routes(table)
+        if capability.setup is not None:
+            capability.setup(app)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
     return app

@@ -72,10 +72,11 @@ async def _migrate(conn: Any) -> int:
 
 
 async def _demo(conn: Any) -> int:
+    from consult.app import CAPABILITIES
     from consult.demo import load_demo
 
     await migrate(conn)
-    accounts = await load_demo(conn)
+    accounts = await load_demo(conn, [c.demo for c in CAPABILITIES if c.demo is not None])
     print_demo_accounts(accounts)
     return 0
 
@@ -97,9 +98,11 @@ async def _serve(settings: Settings, demo: bool) -> int:
                 async with pool.acquire() as conn:
                     await migrate(conn)
                     if demo:
+                        from consult.app import CAPABILITIES
                         from consult.demo import load_demo
 
-                        print_demo_accounts(await load_demo(conn))
+                        loaders = [c.demo for c in CAPABILITIES if c.demo is not None]
+                        print_demo_accounts(await load_demo(conn, loaders))
             finally:
                 await pool.close()
         app = create_app(settings.with_changes("database", migrate_on_start=False), database_url=url)
@@ -147,19 +150,21 @@ def settle_garbage_collector() -> None:
 
 
 async def _worker(settings: Settings) -> int:
-    from consult.app import database
-    from consult.workers import Workers, collect_jobs
+    from consult.app import CAPABILITIES, database, jobs, register_outbox
+    from consult.workers import Workers
 
     app = web.Application()
     app[keys.SETTINGS] = settings
     app[keys.SERVICES] = {}
+    app[keys.CAPABILITIES] = CAPABILITIES
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     gen = database(app)
     await anext(gen)
-    workers = Workers(app, collect_jobs())
+    register_outbox()
+    workers = Workers(app, jobs())
     app[keys.WORKERS] = workers
     workers.start()
     settle_garbage_collector()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import time
+from typing import Any
 
 import asyncpg
 
 from consult.security import hash_password
-
-# Each capability that brings demo data lists a module with `async def load(conn)` here.
-DEMO_LOADERS: list[str] = ["consult.archive.demo"]
 
 # (email, name, languages, topic slugs, weekly hours as (weekday, start, end), bio ru, bio kk, bio en)
 LAWYERS = [
@@ -112,8 +110,10 @@ def _time(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-async def load_demo(conn: asyncpg.Connection) -> list[tuple[str, str, str]]:
-    """Load (or refresh) the demo data; return the demo accounts with their new passwords."""
+async def load_demo(
+    conn: asyncpg.Connection, loaders: Sequence[Callable[[asyncpg.Connection], Awaitable[Any]]] = ()
+) -> list[tuple[str, str, str]]:
+    """Load (or refresh) the demo data, then each capability's (loaders); return the demo accounts."""
     accounts: list[tuple[str, str, str]] = []
     async with conn.transaction():
         topics = {r["slug"]: r["id"] for r in await conn.fetch("SELECT id, slug FROM topics")}
@@ -150,6 +150,6 @@ async def load_demo(conn: asyncpg.Connection) -> list[tuple[str, str, str]]:
             )
             if password:
                 accounts.append(("lawyer", email, password))
-        for module_name in DEMO_LOADERS:
-            await importlib.import_module(module_name).load(conn)
+        for load in loaders:
+            await load(conn)
     return accounts

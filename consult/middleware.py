@@ -11,10 +11,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from consult import keys
-from consult.accounts.sessions import CurrentUser, cookie_name, load_api_token, load_session
+from consult.errors import ApiError, Forbidden, HttpError, Internal, Invalid, Unauthenticated
 from consult.i18n import N_, current_language, gettext, pick_language, set_request_locale
 from consult.security import new_token, tokens_equal
-from consult.web import ApiError, allowed_roles, error_body, is_api, json_response, render
+from consult.sessions import CurrentUser, cookie_name, load_api_token, load_session
+from consult.web import allowed_roles, current_user, error_body, is_api, json_response, render
 
 log = logging.getLogger("consult.http")
 USER = keys.USER
@@ -31,28 +32,10 @@ CSP = (
 )
 
 
-def current_user(request: web.Request) -> CurrentUser | None:
-    return request.get(USER)
-
-
 def route_label(request: web.Request) -> str:
     """Name the route for logs and metrics: its name or pattern, never the path (paths hold tokens)."""
     route = request.match_info.route
     return route.name or (route.resource.canonical if route.resource else "unmatched")
-
-
-def client_address(request: web.Request) -> str:
-    """The client's address; X-Forwarded-For counts only when the peer is a configured proxy."""
-    peer = request.remote or ""
-    trusted = request.app[keys.SETTINGS].server.trusted_proxies
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded and peer in trusted:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        # Walk from the nearest hop outwards, skipping our own proxies.
-        for hop in reversed(hops):
-            if hop not in trusted:
-                return hop
-    return peer
 
 
 @web.middleware
@@ -99,12 +82,12 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         # PostgreSQL text cannot hold NUL: refuse it here once, not as a 500 in whichever query meets it.
         if "\x00" in request.path:
-            raise ApiError(400, "invalid", N_("The address contains a NUL character."))
+            raise Invalid(message=N_("The address contains a NUL character."))
         with_nul = {
             name: N_("Must not contain a NUL character.") for name, v in request.query.items() if "\x00" in v
         }
         if with_nul:
-            raise ApiError(400, "invalid", N_("The address contains a NUL character."), with_nul)
+            raise Invalid(message=N_("The address contains a NUL character."), fields=with_nul)
         return await handler(request)
     except ApiError as exc:
         return error_response(request, exc)
@@ -117,12 +100,12 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             405: N_("This method is not allowed here."),
             413: N_("The request body is too large."),
         }.get(exc.status, N_("The request could not be handled."))
-        return error_response(request, ApiError(exc.status, code, message, headers=dict(exc.headers)))
+        return error_response(request, HttpError(exc.status, code, message, headers=dict(exc.headers)))
     except Exception:
         log.exception(
             "unhandled error", extra={"request_id": request.get(REQUEST_ID), "route": route_label(request)}
         )
-        return error_response(request, ApiError(500, "internal", N_("Something went wrong on our side.")))
+        return error_response(request, Internal())
 
 
 def error_response(request: web.Request, error: ApiError) -> web.StreamResponse:
@@ -164,7 +147,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
             if auth.startswith("Bearer "):
                 user = await load_api_token(conn, auth[7:].strip())
                 if user is None:
-                    raise ApiError(401, "invalid_token", N_("The API token is not valid."))
+                    raise Unauthenticated("invalid_token", N_("The API token is not valid."))
             elif session_id:
                 user = await load_session(conn, session_id, settings)
     if user is not None:
@@ -178,12 +161,12 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if roles is None and request.match_info.http_exception is None:
         # Every route declares who may use it; an undeclared one is closed, not open.
         log.error("route without permission", extra={"route": route_label(request)})
-        raise ApiError(403, "forbidden", N_("You may not do this."))
+        raise Forbidden()
     if roles is not None and "anyone" not in roles:
         if user is None:
-            raise ApiError(401, "unauthenticated", N_("Please sign in."))
+            raise Unauthenticated()
         if user.role not in roles:
-            raise ApiError(403, "forbidden", N_("You may not do this."))
+            raise Forbidden()
 
     if request.method not in SAFE_METHODS:
         check_csrf(request, user, settings.server.base_url)
@@ -198,7 +181,7 @@ def check_csrf(request: web.Request, user: CurrentUser | None, base_url: str) ->
         return  # JSON without our cookie: browsers cannot send it cross-site without CORS, which we never allow
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        raise ApiError(403, "csrf", N_("This request came from another site."))
+        raise Forbidden("csrf", N_("This request came from another site."))
     origin = request.headers.get("Origin")
     if origin == "null" and fetch_site == "same-origin":
         # A page served with Referrer-Policy: no-referrer (the secret-link pages) makes browsers send
@@ -207,11 +190,11 @@ def check_csrf(request: web.Request, user: CurrentUser | None, base_url: str) ->
     if origin is not None:
         allowed = {_origin(base_url), f"{request.scheme}://{request.host}"}
         if origin not in allowed:
-            raise ApiError(403, "csrf", N_("This request came from another site."))
+            raise Forbidden("csrf", N_("This request came from another site."))
     sent = request.headers.get("X-CSRF-Token") or request.get(keys.CSRF_FORM_TOKEN)
     expected = user.csrf_token if has_session and user is not None else request.cookies.get(CSRF_COOKIE)
     if not sent or not expected or not tokens_equal(sent, expected):
-        raise ApiError(403, "csrf", N_("The form has expired. Please reload the page and try again."))
+        raise Forbidden("csrf", N_("The form has expired. Please reload the page and try again."))
 
 
 def _origin(url: str) -> str:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-import consult
-from consult import __version__
+from consult import __version__, keys
 from consult.web import allow, json_response
+
+if TYPE_CHECKING:
+    from consult.capability import Capability
 
 routes = web.RouteTableDef()
 
@@ -121,23 +120,14 @@ PATHS: dict[str, Any] = {
 }
 
 
-@cache
-def document() -> dict[str, Any]:
-    """Merge the foundation's paths with every capability's PATHS and SCHEMAS."""
+def document(capabilities: list[Capability]) -> dict[str, Any]:
+    """Merge the foundation's paths with every capability's paths and schemas."""
     paths: dict[str, Any] = {k: dict(v) for k, v in PATHS.items()}
     schemas: dict[str, Any] = dict(SCHEMAS)
-    for info in sorted(pkgutil.iter_modules(consult.__path__), key=lambda m: m.name):
-        if not info.ispkg:
-            continue
-        try:
-            module = importlib.import_module(f"consult.{info.name}.openapi")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"consult.{info.name}.openapi":
-                raise
-            continue
-        for path, item in getattr(module, "PATHS", {}).items():
+    for capability in sorted(capabilities, key=lambda c: c.name):
+        for path, item in capability.paths.items():
             paths.setdefault(path, {}).update(item)
-        schemas.update(getattr(module, "SCHEMAS", {}))
+        schemas.update(capability.schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -161,4 +151,4 @@ def document() -> dict[str, Any]:
 @routes.get("/api/v1/openapi.json", name="openapi")
 @allow("anyone")
 async def openapi_json(request: web.Request) -> web.Response:
-    return json_response(document())
+    return json_response(request.app[keys.OPENAPI])

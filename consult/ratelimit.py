@@ -17,8 +17,8 @@ from typing import Any
 
 import asyncpg
 
+from consult.errors import RateLimited
 from consult.i18n import N_
-from consult.web import ApiError
 
 
 def _counting_ctes(*, own_transaction: bool) -> str:
@@ -94,10 +94,9 @@ def judge(limits: Limits, counts: Sequence[Any]) -> None:
         raise rate_limited(retry)
 
 
-def rate_limited(retry_after: int) -> ApiError:
-    """429: over a limit; try again in retry_after seconds."""
-    return ApiError(
-        429,
+def rate_limited(retry_after: int) -> RateLimited:
+    """Over a limit; try again in retry_after seconds."""
+    return RateLimited(
         "rate_limited",
         N_("Too many attempts. Please wait a little and try again."),
         headers={"Retry-After": str(retry_after)},

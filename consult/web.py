@@ -5,53 +5,34 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from consult import keys
+from consult.errors import (
+    ApiError,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+    invalid,
+)
 from consult.i18n import N_, current_timezone, gettext
+
+if TYPE_CHECKING:
+    from consult.sessions import CurrentUser
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Handler)
 
 ROLES = ("anyone", "member", "lawyer", "staff")
 MAX_JSON_BYTES = 256 * 1024
-
-
-class ApiError(Exception):
-    """A failure the caller can act on; turned into a status and a body in one middleware."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fields: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message  # an English message id, translated when the answer is written
-        self.fields = dict(fields or {})
-        self.headers = dict(headers or {})
-
-
-def invalid(fields: Mapping[str, str], message: str = N_("Some fields need attention.")) -> ApiError:
-    return ApiError(400, "invalid", message, fields)
-
-
-def not_found() -> ApiError:
-    return ApiError(404, "not_found", N_("Not found."))
-
-
-def conflict(code: str, message: str) -> ApiError:
-    return ApiError(409, code, message)
 
 
 def allow(*roles: str) -> Callable[[H], H]:
@@ -105,18 +86,18 @@ def error_body(error: ApiError) -> dict[str, Any]:
 async def read_json(request: web.Request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
     """Read a JSON object body, or raise the contract's 413, 415 or 400."""
     if request.content_length is not None and request.content_length > max_bytes:
-        raise ApiError(413, "too_large", N_("The request body is too large."))
+        raise TooLarge()
     if request.content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", N_("Send JSON with Content-Type: application/json."))
+        raise UnsupportedMediaType(message=N_("Send JSON with Content-Type: application/json."))
     raw = await request.content.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise ApiError(413, "too_large", N_("The request body is too large."))
+        raise TooLarge()
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError(400, "malformed_json", N_("The body is not valid JSON.")) from None
+        raise Invalid("malformed_json", N_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise ApiError(400, "malformed_json", N_("The body must be a JSON object."))
+        raise Invalid("malformed_json", N_("The body must be a JSON object."))
     return data
 
 
@@ -141,12 +122,45 @@ def render(
     return aiohttp_jinja2.render_template(template, request, page, status=status)
 
 
-def settings_of(request: web.Request) -> Any:
-    return request.app[keys.SETTINGS]
+def current_user(request: web.Request) -> CurrentUser | None:
+    """Who is asking (set by the authenticate middleware), or None for a visitor."""
+    return request.get(keys.USER)
 
 
-def pool_of(request: web.Request) -> Any:
-    return request.app[keys.POOL]
+def signed_in(request: web.Request) -> CurrentUser:
+    """The caller of a route that @allow() closes to visitors: the middleware guarantees there is one."""
+    user = request.get(keys.USER)
+    if user is None:
+        raise Unauthenticated()
+    return user
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """An id from the path as an int; anything else (or one out of bigint's range) is a 404, never a 500."""
+    value = request.match_info.get(name, "")
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise NotFound()
+    return int(value)
+
+
+def now(request: web.Request) -> datetime:
+    """The time for this request: the app's clock (pinned in tests), else the real one."""
+    clock = request.app.get(keys.CLOCK)
+    return clock() if clock is not None else datetime.now(UTC)
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address; X-Forwarded-For counts only when the peer is a configured proxy."""
+    peer = request.remote or ""
+    trusted = request.app[keys.SETTINGS].server.trusted_proxies
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded and peer in trusted:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        # Walk from the nearest hop outwards, skipping our own proxies.
+        for hop in reversed(hops):
+            if hop not in trusted:
+                return hop
+    return peer
 
 
 def url_for(request: web.Request, name: str, query: Mapping[str, Any] | None = None, **parts: Any) -> str:

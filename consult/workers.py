@@ -79,10 +79,3 @@ class Workers:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self._tasks.clear()
-
-
-# Capabilities add their jobs here (consult.app.JOBS lists them in one place).
-def collect_jobs() -> list[Job]:
-    from consult.app import JOBS
-
-    return [Job(name, func, idle) for name, func, idle in JOBS]

@@ -13,11 +13,12 @@ import asyncpg
 import jinja2
 import pytest
 
-from consult.app import ROUTE_MODULES, TEMPLATES, configure_environment, create_app
+from consult.app import CAPABILITIES, create_app
 from consult.db import load_migrations, migrate
 from consult.i18n import pick_language
 from consult.i18n_check import missing
 from consult.settings import SettingsError, load_settings
+from consult.templating import TEMPLATES, configure_environment
 from consult.web import allowed_roles
 from tests.conftest import make_settings, url_with_database
 
@@ -218,7 +219,7 @@ def test_every_route_declares_who_may_use_it() -> None:
         if route.method != "HEAD" and allowed_roles(route.handler) is None:
             undeclared.append(f"{route.method} {route.resource.canonical if route.resource else route}")
     assert undeclared == []
-    assert ROUTE_MODULES  # the list the app builds its routes from
+    assert CAPABILITIES  # the list the app builds its routes from
 
 
 def test_every_template_compiles() -> None:

@@ -10,15 +10,16 @@ from aiohttp import web
 from consult import keys
 from consult.accounts import audit, onetime, register
 from consult.accounts import queries as q
-from consult.accounts.sessions import end_all_sessions
 from consult.accounts.users import normalize_email
 from consult.accounts.views import me, object_id, pool_of, redirect
+from consult.errors import invalid, not_found
 from consult.i18n import N_, gettext
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
 from consult.security import hash_token
+from consult.sessions import end_all_sessions
 from consult.settings import LANGUAGES
-from consult.web import ApiError, allow, not_found, render
+from consult.web import allow, render
 
 routes = web.RouteTableDef()
 
@@ -157,7 +158,7 @@ async def staff_user_role(request: web.Request) -> web.StreamResponse:
     user_id = object_id(request)
     role = str((await request.post()).get("role", ""))
     if role not in ROLES:
-        raise ApiError(400, "invalid", N_("Some fields need attention."), {"role": N_("Choose a role.")})
+        raise invalid({"role": N_("Choose a role.")})
     staff = me(request)
     async with pool_of(request).acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q.CHANGE_ROLE, user_id, staff.id, role)

@@ -13,13 +13,6 @@ from aiohttp import web
 from consult import keys, ratelimit
 from consult.accounts import audit, onetime, totp
 from consult.accounts import queries as q
-from consult.accounts.sessions import (
-    CurrentUser,
-    cookie_name,
-    end_all_sessions,
-    end_session,
-    start_session,
-)
 from consult.accounts.users import (
     create_invited_user,
     member_for_email,
@@ -27,14 +20,21 @@ from consult.accounts.users import (
     password_problem,
     set_password,
 )
+from consult.errors import ApiError, Conflict, Forbidden, Unauthenticated, invalid, not_found
 from consult.i18n import N_, current_language, current_timezone, gettext, localized
 from consult.links import manage_url
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
-from consult.middleware import client_address, current_user
 from consult.security import hash_password, hash_token, new_token, verify_password
+from consult.sessions import (
+    CurrentUser,
+    cookie_name,
+    end_all_sessions,
+    end_session,
+    start_session,
+)
 from consult.settings import LANGUAGES
-from consult.web import ApiError, allow, invalid, json_response, not_found, read_json, render, url_for
+from consult.web import allow, client_address, current_user, json_response, read_json, render, url_for
 
 routes = web.RouteTableDef()
 log = logging.getLogger("consult.accounts")
@@ -124,7 +124,7 @@ async def check_password(request: web.Request, email: str, password: str) -> asy
         row = await conn.fetchrow(q.FIND_STAFF_USER, email) if len(email) <= 254 else None
     ok = await verify_password(row["password_hash"] if row else None, password[:1024])
     if row is None or not ok or not row["active"]:
-        raise ApiError(401, "invalid_credentials", BAD_CREDENTIALS)
+        raise Unauthenticated("invalid_credentials", BAD_CREDENTIALS)
     return row
 
 
@@ -188,13 +188,13 @@ async def api_sign_in(request: web.Request) -> web.Response:
         raise invalid(problems)
     user = await check_password(request, str(email), str(password))
     if needs_totp_setup(request, user):
-        raise ApiError(403, "totp_setup_required", N_("Turn on two-step sign-in on the sign-in page first."))
+        raise Forbidden("totp_setup_required", N_("Turn on two-step sign-in on the sign-in page first."))
     async with pool_of(request).acquire() as conn, conn.transaction():
         if user["totp_secret"]:
             if not code:
-                raise ApiError(401, "totp_required", N_("Enter the code from your authenticator app."))
+                raise Unauthenticated("totp_required", N_("Enter the code from your authenticator app."))
             if not await totp.accept_code(conn, user["id"], user["totp_secret"], code):
-                raise ApiError(401, "invalid_totp", N_("The code is wrong or has been used already."))
+                raise Unauthenticated("invalid_totp", N_("The code is wrong or has been used already."))
         session_id, csrf = await open_session(request, conn, user["id"], "password")
     response = json_response({"csrf_token": csrf, "user": user_json(user)})
     set_session_cookie(request, response, session_id)
@@ -694,7 +694,7 @@ async def account_totp_disable(request: web.Request) -> web.StreamResponse:
     user = me(request)
     form = await request.post()
     if staff_needs_totp(request, user.role):
-        raise ApiError(403, "forbidden", N_("Two-step sign-in is required for staff."))
+        raise Forbidden(message=N_("Two-step sign-in is required for staff."))
     async with pool_of(request).acquire() as conn, conn.transaction():
         secret = await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user.id)
         if not secret or not await totp.accept_code(conn, user.id, secret, str(form.get("code", ""))):
@@ -716,7 +716,7 @@ def token_name(value: Any) -> str:
 async def create_token(conn: asyncpg.Connection, user: CurrentUser, name: str) -> dict[str, Any]:
     """Make a personal API token; only its hash is kept, so it is shown this once."""
     if await conn.fetchval(q.COUNT_TOKENS, user.id) >= MAX_TOKENS:
-        raise ApiError(409, "too_many_tokens", N_("You have too many tokens. Revoke one first."))
+        raise Conflict("too_many_tokens", N_("You have too many tokens. Revoke one first."))
     token = new_token()
     row = await conn.fetchrow(q.CREATE_TOKEN, user.id, name, hash_token(token))
     await audit.record(conn, user.id, "token_created", "api_token", row["id"])

@@ -21,8 +21,8 @@ from consult.archive import queries as sql
 from consult.archive.redaction import Finding, find_pii, placeholder_for
 from consult.archive.searchtext import fix_lookalikes, index_text
 from consult.archive.slug import make_slug
+from consult.errors import conflict, invalid, not_found
 from consult.i18n import N_
-from consult.web import conflict, invalid, not_found
 
 log = logging.getLogger("consult.archive")
 

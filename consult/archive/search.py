@@ -11,8 +11,8 @@ from markupsafe import Markup, escape
 
 from consult.archive import queries as sql
 from consult.archive.searchtext import kazakh_stem, parse_query, query_terms
+from consult.errors import Unavailable, invalid
 from consult.i18n import N_
-from consult.web import ApiError, invalid
 
 MAX_QUERY = 200
 MAX_SIMILAR_TEXT = 2000
@@ -156,8 +156,8 @@ async def search_archive(
         exact = matched < RANK_WINDOW
         total = matched if exact else max(matched, await estimate(conn, args[:5], topic_id, language))
     except asyncpg.QueryCanceledError:
-        raise ApiError(
-            503, "search_timeout", N_("The search took too long. Try more specific words.")
+        raise Unavailable(
+            "search_timeout", N_("The search took too long. Try more specific words.")
         ) from None
     items = [_item(r, marked(r["snippet"]), marked(r["question_marked"])) for r in rows]
     return SearchPage(total, items, exact)

@@ -26,14 +26,13 @@ from consult.archive.search import (
     similar_entries,
 )
 from consult.archive.slug import slug_id
+from consult.errors import ApiError, invalid, not_found
 from consult.i18n import N_, current_language, gettext
-from consult.middleware import client_address, current_user
 from consult.web import (
-    ApiError,
     allow,
-    invalid,
+    client_address,
+    current_user,
     json_response,
-    not_found,
     read_json,
     render,
     request_zone,
@@ -622,12 +621,3 @@ async def staff_withdraw(request: web.Request) -> web.StreamResponse:
         await entries.withdraw(conn, entry, actor(request))
 
     return await _staff_action(request, withdraw)
-
-
-# --- background --------------------------------------------------------------------------------------
-
-
-async def prune_votes_job(app: web.Application) -> int:
-    """Forget vote keys older than two days: they only have to stop a second vote on the same day."""
-    async with app[keys.POOL].acquire() as conn, conn.transaction():
-        return await entries.prune_votes(conn)

@@ -25,9 +25,9 @@ from consult.availability.forms import (
 )
 from consult.availability.service import bookable_spans
 from consult.availability.slots import date_window, rfc3339
+from consult.errors import ApiError, NotFound, invalid
 from consult.i18n import N_, babel_locale, current_language, current_timezone, gettext, localized
-from consult.middleware import current_user
-from consult.web import ApiError, allow, invalid, json_response, read_json, render, request_zone
+from consult.web import allow, current_user, json_response, read_json, render, request_zone
 
 routes = web.RouteTableDef()
 log = logging.getLogger("consult.availability")
@@ -337,7 +337,7 @@ async def closures_remove(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
         removed = await conn.fetchval(queries.REMOVE_CLOSURE, day) if day else None
         if removed is None:
-            raise ApiError(404, "not_found", N_("Not found."))
+            raise NotFound()
         await queries.audit(conn, user.id, "closure_remove", "closure", removed.isoformat(), "{}")
     return see_other(str(request.app.router["staff-closures"].url_for()))
 
@@ -351,7 +351,7 @@ async def topic_or_404(conn: Any, slug: str | None) -> Any:
         raise invalid({"topic": N_("Required.")})
     topic = await conn.fetchrow(queries.TOPIC_BY_SLUG, slug) if len(slug) <= 60 else None
     if topic is None:
-        raise ApiError(404, "not_found", N_("There is no such topic."))
+        raise NotFound(message=N_("There is no such topic."))
     return topic
 
 

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from consult import keys
 from consult.booking import queries as q
+from consult.booking.reminders import queue_reminders
 from consult.booking.service import expire_lapsed
-from consult.mail.notifications import queue_reminders
 from consult.mail.sender import wake_outbox
 
 

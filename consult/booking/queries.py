@@ -76,10 +76,6 @@ VALUES ($1, $2, $3, $4, $5, $6)
 """
 
 # A reminder queued for the old time must not go out after a move or a cancellation.
-DROP_PENDING_REMINDERS = """
-DELETE FROM outbox WHERE booking_id = $1 AND status = 'pending' AND kind = 'booking_reminder'
-"""
-
 LAWYER_BOOKINGS = (
     BOOKING_VIEW
     + """

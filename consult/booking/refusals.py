@@ -1,21 +1,33 @@
-"""Why a booking was not made: the 409 answers the writer and the booking service both give."""
+"""Why a booking was not made: the conflicts the writer and the booking service both answer with."""
 
 from __future__ import annotations
 
+from consult.errors import Conflict
 from consult.i18n import N_
-from consult.web import ApiError, conflict
 
 
-def slot_taken() -> ApiError:
-    return conflict("slot_taken", N_("This time has just been taken. Please choose another one."))
+class SlotTaken(Conflict):
+    default_code = "slot_taken"
+    default_message = N_("This time has just been taken. Please choose another one.")
 
 
-def member_busy() -> ApiError:
-    return conflict("member_busy", N_("You already have a consultation at this time."))
+class MemberBusy(Conflict):
+    default_code = "member_busy"
+    default_message = N_("You already have a consultation at this time.")
 
 
-def too_many_bookings() -> ApiError:
-    return conflict(
-        "too_many_bookings",
-        N_("You already have as many upcoming consultations as one member may hold."),
-    )
+class TooManyBookings(Conflict):
+    default_code = "too_many_bookings"
+    default_message = N_("You already have as many upcoming consultations as one member may hold.")
+
+
+def slot_taken() -> SlotTaken:
+    return SlotTaken()
+
+
+def member_busy() -> MemberBusy:
+    return MemberBusy()
+
+
+def too_many_bookings() -> TooManyBookings:
+    return TooManyBookings()

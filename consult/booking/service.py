@@ -18,16 +18,17 @@ import asyncpg
 from consult import links, ratelimit
 from consult.availability.service import SlotCheck, check_slot, free_lawyers_at
 from consult.booking import queries as q
+from consult.booking.emails import REMINDER_KIND, booking_changed, event_emails
 from consult.booking.forms import BookingRequest
 from consult.booking.refusals import member_busy, slot_taken
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
 from consult.booking.writer import BookingWriter, without_rate_limits, write_now
+from consult.errors import ApiError, Forbidden, conflict, invalid, not_found
 from consult.i18n import N_
-from consult.mail.notifications import booking_changed, event_emails
+from consult.mail import outbox
 from consult.mail.outbox import rendered_columns
 from consult.security import hash_token, new_token
 from consult.settings import Settings
-from consult.web import ApiError, conflict, invalid, not_found
 
 log = logging.getLogger("consult.booking")
 MAX_TOKEN_LENGTH = 100
@@ -257,7 +258,7 @@ def check_change(status: str, action: str, actor: str) -> Change:
     except InvalidTransition:
         raise invalid_state() from None
     except ActorNotAllowed:
-        raise ApiError(403, "forbidden", N_("You may not do this.")) from None
+        raise Forbidden() from None
 
 
 def member_may_still_change(settings: Settings, booking: Mapping[str, Any], now: datetime) -> bool:
@@ -296,7 +297,7 @@ async def change_status(
         detail["reason"] = reason
     await record_event(conn, booking["id"], actor, actor_id, change.from_status, change.to_status, detail)
     if change.to_status == "cancelled":
-        await conn.execute(q.DROP_PENDING_REMINDERS, booking["id"])
+        await outbox.withdraw(conn, booking["id"], [REMINDER_KIND])
         await booking_changed(conn, settings, booking["id"], "cancelled", change.from_status)
     elif action == "confirm":
         await booking_changed(conn, settings, booking["id"], "confirmed", change.from_status)
@@ -334,7 +335,7 @@ async def reschedule(
     if row is None:
         raise slot_taken()
     await links.register_join_links(conn, settings, row)
-    await conn.execute(q.DROP_PENDING_REMINDERS, booking["id"])
+    await outbox.withdraw(conn, booking["id"], [REMINDER_KIND])
     detail = {
         "action": "reschedule",
         "from_start": booking["starts_at"].isoformat(),

@@ -16,6 +16,8 @@ from consult import keys, links, ratelimit
 from consult.availability.service import bookable_slots, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking import service
+from consult.booking.emails import BOOKING as NOTIFY_VIEW
+from consult.booking.emails import participant_invite
 from consult.booking.forms import (
     BookingRequest,
     parse_answer,
@@ -27,19 +29,16 @@ from consult.booking.forms import (
 )
 from consult.booking.states import allowed_actions
 from consult.calendar.ics import google_calendar_url
+from consult.errors import ApiError, Unprocessable, invalid, not_found
 from consult.i18n import N_, current_language, gettext, localized, use_locale
-from consult.mail.notifications import BOOKING as NOTIFY_VIEW
-from consult.mail.notifications import participant_invite
 from consult.mail.sender import wake_outbox
-from consult.middleware import client_address, current_user
 from consult.security import hash_token, new_token
 from consult.web import (
-    ApiError,
     allow,
+    client_address,
+    current_user,
     error_body,
-    invalid,
     json_response,
-    not_found,
     read_json,
     render,
     request_zone,
@@ -211,8 +210,7 @@ async def api_create(request: web.Request) -> web.Response:
                     # Someone used this key before (ON CONFLICT waited for them to finish): answer as then.
                     seen = await conn.fetchrow(q.IDEMPOTENCY_LOOKUP, key)
                     if seen["request_hash"] != body_hash:
-                        raise ApiError(
-                            422,
+                        raise Unprocessable(
                             "idempotency_mismatch",
                             N_("This Idempotency-Key was used with a different request."),
                         )

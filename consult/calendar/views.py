@@ -8,9 +8,10 @@ from aiohttp import web
 
 from consult import keys, links
 from consult.calendar.ics import FeedEvent, FeedStatus, build_feed
+from consult.errors import not_found
 from consult.i18n import gettext, localized, use_locale
 from consult.security import hash_token
-from consult.web import allow, not_found
+from consult.web import allow
 
 routes = web.RouteTableDef()
 

@@ -7,7 +7,7 @@ its parameters, JSON); message_bytes() gives the bytes to send for either, and t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -64,7 +64,7 @@ async def enqueue(
 
 @dataclass(frozen=True)
 class ToRender:
-    """An email the sender renders: renderer names the function (RENDERERS), render holds its data."""
+    """An email the sender renders: render["renderer"] names a registered renderer, the rest is its data."""
 
     kind: str
     recipient: str
@@ -75,8 +75,8 @@ class ToRender:
 
     def __post_init__(self) -> None:
         _check_recipient(self.recipient)
-        if self.render.get("renderer") not in RENDERERS:
-            raise ValueError(f"unknown renderer: {self.render.get('renderer')!r}")
+        if not isinstance(self.render.get("renderer"), str):
+            raise ValueError("render must name its renderer")
 
 
 def rendered_columns(emails: Sequence[ToRender]) -> tuple[list[Any], ...]:
@@ -98,13 +98,33 @@ async def enqueue_rendered(conn: asyncpg.Connection, emails: Sequence[ToRender])
     await conn.execute(ENQUEUE_RENDERED, *rendered_columns(emails))
 
 
-def _render_booking(settings: Settings, render: Mapping[str, Any]) -> EmailMessage:
-    from consult.mail.notifications import render_booking_email  # notifications imports this module
+# Renders one queued row's `render` data into the message to send; capabilities bring their own
+# (consult.capability.Capability.renderers), and the app registers them when it is assembled.
+Renderer = Callable[[Settings, Mapping[str, Any]], EmailMessage]
+RENDERERS: dict[str, Renderer] = {}
 
-    return render_booking_email(settings, render)
+
+def register_renderers(renderers: Mapping[str, Renderer]) -> None:
+    for name, renderer in renderers.items():
+        if RENDERERS.get(name, renderer) is not renderer:
+            raise ValueError(f"two renderers named {name!r}")
+        RENDERERS[name] = renderer
 
 
-RENDERERS = {"booking": _render_booking}
+async def is_queued(conn: asyncpg.Connection, dedupe_key: str) -> bool:
+    """Whether a message with this dedupe key was ever queued (sent or not)."""
+    return bool(await conn.fetchval("SELECT 1 FROM outbox WHERE dedupe_key = $1", dedupe_key))
+
+
+WITHDRAW = """
+DELETE FROM outbox WHERE booking_id = $1 AND status = 'pending' AND kind = ANY($2::text[])
+"""
+
+
+async def withdraw(conn: asyncpg.Connection, booking_id: int, kinds: Sequence[str]) -> str:
+    """Take back the messages of these kinds about a booking that are not sent yet (a moved booking's
+    reminders); the caller names its own kinds, the outbox knows none."""
+    return str(await conn.execute(WITHDRAW, booking_id, list(kinds)))
 
 
 def message_bytes(settings: Settings, row: Mapping[str, Any]) -> bytes:
@@ -114,4 +134,7 @@ def message_bytes(settings: Settings, row: Mapping[str, Any]) -> bytes:
     render = row["render"]
     if isinstance(render, str):  # a connection without the pool's JSON codec
         render = json.loads(render)
-    return RENDERERS[render["renderer"]](settings, render).as_bytes()
+    renderer = RENDERERS.get(render["renderer"])
+    if renderer is None:
+        raise LookupError(f"no renderer {render['renderer']!r} is registered")
+    return renderer(settings, render).as_bytes()

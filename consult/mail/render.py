@@ -16,7 +16,8 @@ import jinja2
 
 from consult.i18n import use_locale
 from consult.mail.message import build_message, make_message_id
-from consult.settings import ROOT, Settings
+from consult.settings import Settings
+from consult.templating import email_environment
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,7 @@ class RenderedEmail:
 
 @cache
 def _environment() -> jinja2.Environment:
-    from consult.app import configure_environment  # the same filters and translations as pages
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(ROOT / "templates")),
-        autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    configure_environment(env)
-    return env
+    return email_environment()  # the same filters and translations as pages
 
 
 def render_email(name: str, language: str, timezone: str, context: Mapping[str, Any]) -> RenderedEmail:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from consult import keys
+from consult.errors import not_found
 from consult.mail.sender import outbox_problems, resend, wake_outbox
-from consult.middleware import current_user
-from consult.web import allow, not_found, render, url_for
+from consult.web import allow, current_user, render, url_for
 
 routes = web.RouteTableDef()
 

@@ -8,7 +8,8 @@ import time
 from aiohttp import web
 
 from consult import keys
-from consult.middleware import client_address, request_context
+from consult.errors import not_found
+from consult.middleware import request_context
 from consult.ops import queries
 from consult.ops.heartbeats import INSTANCE
 from consult.ops.metrics import (
@@ -19,7 +20,7 @@ from consult.ops.metrics import (
     request_metrics_middleware,
 )
 from consult.reports.tables import STATUSES
-from consult.web import allow, not_found
+from consult.web import allow, client_address
 
 routes = web.RouteTableDef()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -7,12 +7,12 @@ from datetime import date
 from aiohttp import web
 
 from consult import keys
+from consult.errors import conflict, invalid, not_found
 from consult.i18n import N_
-from consult.middleware import current_user
 from consult.privacy import queries
 from consult.privacy.erasure import ErasureError, confirm_request, decline_request
 from consult.privacy.export import member_export
-from consult.web import allow, conflict, invalid, json_response, not_found, render, url_for
+from consult.web import allow, current_user, json_response, render, url_for
 
 routes = web.RouteTableDef()
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from consult.accounts.users import normalize_email
+from consult.errors import invalid
 from consult.i18n import N_
 from consult.settings import LANGUAGES
-from consult.web import invalid
 
 MIN_QUESTION, MAX_QUESTION = 20, 4000
 MAX_MESSAGE = 4000

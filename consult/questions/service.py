@@ -14,15 +14,15 @@ from typing import Any
 import asyncpg
 
 from consult import ratelimit
-from consult.accounts.sessions import CurrentUser
+from consult.errors import conflict, invalid, not_found
 from consult.i18n import N_
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
 from consult.questions import deadlines, forms, queries, storage
 from consult.questions.files import MAX_FILES, CheckedFile, FileProblem, check_file
 from consult.security import hash_token, new_token
+from consult.sessions import CurrentUser
 from consult.settings import Settings
-from consult.web import conflict, invalid, not_found
 
 log = logging.getLogger("consult.questions")
 

@@ -12,17 +12,16 @@ import asyncpg
 from aiohttp import web
 
 from consult import keys
+from consult.errors import ApiError, invalid, not_found
 from consult.i18n import N_, current_language, gettext
-from consult.middleware import client_address, current_user
 from consult.questions import deadlines, forms, queries, service, storage
 from consult.questions.files import MAX_BYTES
 from consult.security import hash_token
 from consult.web import (
-    ApiError,
     allow,
-    invalid,
+    client_address,
+    current_user,
     json_response,
-    not_found,
     read_json,
     render,
     request_zone,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from consult.errors import invalid
 from consult.i18n import N_
-from consult.web import invalid
 
 GROUPS = ("region", "organization", "topic", "lawyer", "month")
 # Long enough for a decade of the union's reports, short enough to keep one query cheap.

@@ -10,14 +10,14 @@ from aiohttp import web
 from babel.numbers import format_percent
 
 from consult import keys
+from consult.errors import not_found
 from consult.i18n import N_, babel_locale, format_date, format_number, gettext
-from consult.middleware import current_user
 from consult.reports import queries
 from consult.reports.build import REPORTS, build_table, consultations_by, summary
 from consult.reports.charts import Bar, bar_chart
 from consult.reports.forms import Window, parse_group, parse_window
 from consult.reports.tables import Table, csv_text
-from consult.web import allow, json_response, not_found, render, request_zone, url_for
+from consult.web import allow, current_user, json_response, render, request_zone, url_for
 
 routes = web.RouteTableDef()
 

@@ -11,15 +11,15 @@ from aiohttp import web
 from babel.dates import format_timedelta
 
 from consult import keys
+from consult.errors import invalid, not_found
 from consult.i18n import N_, babel_locale, current_language, gettext, set_request_locale
-from consult.middleware import current_user
 from consult.security import hash_token
 from consult.video import queries
 from consult.video.forms import RoomUrlError, clean_room_url
 from consult.video.providers import VideoUnavailable
 from consult.video.service import describe_meeting, enter_meeting, video_context, video_service
 from consult.video.window import JoinState, closes_at, join_state, opens_at
-from consult.web import allow, invalid, json_response, not_found, read_json, render
+from consult.web import allow, current_user, json_response, read_json, render
 
 log = logging.getLogger("consult.video")
 routes = web.RouteTableDef()

@@ -12,9 +12,9 @@ from aiohttp.test_utils import make_mocked_request
 
 from consult import keys, ratelimit
 from consult.app import create_app
-from consult.middleware import client_address
+from consult.errors import ApiError
 from consult.settings import Settings
-from consult.web import ApiError
+from consult.web import client_address
 from tests.conftest import login, make_settings
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from consult.booking.jobs import expiry_job
-from consult.mail.notifications import queue_reminders
+from consult.booking.reminders import queue_reminders
 from tests.booking.conftest import book, manage_token, queued, slot
 from tests.conftest import Factory, make_settings
 

@@ -15,8 +15,8 @@ from consult.booking import service
 from consult.booking.forms import BookingRequest, parse_booking
 from consult.booking.writer import BookingWriter
 from consult.db import create_pool
+from consult.errors import ApiError
 from consult.settings import Settings
-from consult.web import ApiError
 from tests.booking.conftest import booking_body, slot
 from tests.conftest import Factory, make_settings
 

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 from aiohttp.test_utils import TestClient
 
-from consult.accounts.sessions import cookie_name, start_session
+from consult.sessions import cookie_name, start_session
 from consult.settings import Settings
 from tests.conftest import Factory
 

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import icalendar
 
-from consult.mail.notifications import booking_changed
+from consult.booking.emails import booking_changed
 from consult.mail.outbox import message_bytes
 from tests.conftest import Factory, make_settings
 

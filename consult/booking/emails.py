@@ -1,4 +1,9 @@
-"""Emails caused by a booking's changes, queued in the same transaction as the change."""
+"""The booking's emails and invites: what each change tells each participant, in their language and zone.
+
+Booking emails are queued as rows the sender renders when it sends (mail.outbox.ToRender with renderer
+"booking", registered by booking's capability), written in the same transaction as the change, with the
+booking as it was at that moment (snapshot). The question never goes into an email or an invite.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from consult.mail.render import compose
 from consult.settings import Settings
 
 EVENTS = ("created", "confirmed", "moved", "cancelled")
+RENDERER = "booking"  # the outbox renderer that turns a queued booking email into a message
+REMINDER_KIND = "booking_reminder"
 
 BOOKING = """
 SELECT b.*, u.name AS lawyer_name, u.email AS lawyer_email, u.language AS lawyer_language,
@@ -147,7 +154,7 @@ def booking_email(
     """One email to one participant of a booking, to be rendered by the sender (render_booking_email)."""
     member = role == "member"
     render = {
-        "renderer": "booking",
+        "renderer": RENDERER,
         "name": name,
         "role": role,
         "method": method,
@@ -255,51 +262,3 @@ def event_emails(
         )
         for role in ("member", "lawyer")
     ]
-
-
-# Bounds on starts_at itself (not on starts_at minus hours), so that the scan is a range of the partial
-# index bookings_confirmed_start_idx rather than every confirmed booking ahead.
-REMINDER_CANDIDATES = """
-SELECT b.id FROM bookings b
-WHERE b.status = 'confirmed' AND b.starts_at > $1
-  AND b.starts_at <= $1::timestamptz + make_interval(hours => $2)
-  AND b.starts_at > $1::timestamptz + make_interval(hours => $3)
-  AND b.updated_at <= b.starts_at - make_interval(hours => $2)
-ORDER BY b.starts_at
-LIMIT $4
-"""
-
-
-async def queue_reminders(
-    conn: asyncpg.Connection, settings: Settings, now: datetime, limit: int = 200
-) -> int:
-    """Queue the reminders now due: each of settings.booking.reminder_hours, once per booking version.
-
-    A reminder is due from `hours` before the start until the next, shorter one is due; only for
-    confirmed bookings whose current time was set before that moment (a booking made 3 hours ahead gets
-    no "tomorrow" reminder). The dedupe key holds the booking's SEQUENCE, so a moved booking is reminded
-    anew and a cancelled one (no longer confirmed) never.
-    """
-    hours = sorted(set(settings.booking.reminder_hours), reverse=True)
-    queued = 0
-    for index, h in enumerate(hours):
-        next_h = hours[index + 1] if index + 1 < len(hours) else 0
-        for row in await conn.fetch(REMINDER_CANDIDATES, now, h, next_h, limit):
-            booking = await conn.fetchrow(BOOKING, row["id"])
-            for role in ("member", "lawyer"):
-                key = f"reminder-{booking['id']}-{booking['ical_sequence']}-{h}h-{role}"
-                exists = await conn.fetchval("SELECT 1 FROM outbox WHERE dedupe_key = $1", key)
-                if exists:
-                    continue
-                email = booking_email(
-                    settings,
-                    booking,
-                    role=role,
-                    name="booking_reminder",
-                    method=None,
-                    key=key,
-                    extra={"hours": h},
-                )
-                await enqueue_rendered(conn, [email])
-                queued += 1
-    return queued
