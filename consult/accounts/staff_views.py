@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from consult import keys
-from consult.accounts import audit, onetime, register
+from consult import audit, keys
+from consult.accounts import onetime, register
 from consult.accounts import queries as q
 from consult.accounts.users import normalize_email
 from consult.accounts.views import me, object_id, pool_of, redirect

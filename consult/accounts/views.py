@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from consult import keys, ratelimit
-from consult.accounts import audit, onetime, totp
+from consult import audit, keys, ratelimit
+from consult.accounts import onetime, totp
 from consult.accounts import queries as q
 from consult.accounts.users import (
     create_invited_user,

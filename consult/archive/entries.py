@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from consult import audit as audit_trail
 from consult.archive import queries as sql
 from consult.archive.redaction import Finding, find_pii, placeholder_for
 from consult.archive.searchtext import fix_lookalikes, index_text
@@ -140,8 +140,7 @@ async def store_findings(
 async def audit(
     conn: asyncpg.Connection, actor_id: int | None, action: str, entry_id: int, **detail: Any
 ) -> None:
-    # Passed as text: the connection may or may not carry the pool's JSON codec.
-    await conn.execute(sql.AUDIT, actor_id, action, str(entry_id), json.dumps(detail))
+    await audit_trail.record(conn, actor_id, action, "archive_entry", entry_id, detail)
 
 
 async def create_draft(

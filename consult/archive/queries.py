@@ -255,10 +255,6 @@ TOPIC_BY_SLUG = "SELECT id FROM topics WHERE slug = $1"
 
 TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active ORDER BY position, id"
 
-AUDIT = """
-INSERT INTO audit_log (actor_id, action, object_type, object_id, detail)
-VALUES ($1, $2, 'archive_entry', $3, $4::text::jsonb)
-"""
 
 # --- redactions --------------------------------------------------------------------------------------
 

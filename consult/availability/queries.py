@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 
+from consult import audit as audit_trail
 from consult.availability.forms import Availability
 
 TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active ORDER BY position, id"
@@ -48,10 +49,6 @@ DELETE_TOPICS = "DELETE FROM lawyer_topics WHERE lawyer_id = $1"
 INSERT_TOPICS = """
 INSERT INTO lawyer_topics (lawyer_id, topic_id)
 SELECT $1, id FROM topics WHERE slug = ANY($2::text[])
-"""
-AUDIT = """
-INSERT INTO audit_log (actor_id, action, object_type, object_id, detail)
-VALUES ($1, $2, $3, $4, $5::jsonb)
 """
 
 PUBLIC_LAWYERS = """
@@ -119,9 +116,14 @@ async def save_availability(conn: asyncpg.Connection, lawyer_id: int, value: Ava
 
 
 async def audit(
-    conn: asyncpg.Connection, actor_id: int, action: str, object_type: str, object_id: str, detail: str
+    conn: asyncpg.Connection,
+    actor_id: int,
+    action: str,
+    object_type: str,
+    object_id: str,
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(AUDIT, actor_id, action, object_type, object_id, detail)
+    await audit_trail.record(conn, actor_id, action, object_type, object_id, detail)
 
 
 async def active_topics(conn: asyncpg.Connection) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -98,7 +97,7 @@ async def _store(request: web.Request, body: dict[str, Any]) -> Availability:
         await queries.save_availability(conn, user.id, value)
         stored = await queries.load_availability(conn, user.id)
         detail = {"weekly": len(value.weekly), "exceptions": len(value.exceptions), "topics": value.topics}
-        await queries.audit(conn, user.id, "availability_update", "lawyer", str(user.id), json.dumps(detail))
+        await queries.audit(conn, user.id, "availability_update", "lawyer", str(user.id), detail)
     log.info("availability saved", extra={"lawyer_id": user.id})
     assert stored is not None
     return stored
@@ -324,7 +323,7 @@ async def closures_add(request: web.Request) -> web.StreamResponse:
     assert user is not None
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
         await conn.execute(queries.ADD_CLOSURE, day, reason)
-        await queries.audit(conn, user.id, "closure_add", "closure", day.isoformat(), "{}")
+        await queries.audit(conn, user.id, "closure_add", "closure", day.isoformat())
     return see_other(str(request.app.router["staff-closures"].url_for()))
 
 
@@ -338,7 +337,7 @@ async def closures_remove(request: web.Request) -> web.StreamResponse:
         removed = await conn.fetchval(queries.REMOVE_CLOSURE, day) if day else None
         if removed is None:
             raise NotFound()
-        await queries.audit(conn, user.id, "closure_remove", "closure", removed.isoformat(), "{}")
+        await queries.audit(conn, user.id, "closure_remove", "closure", removed.isoformat())
     return see_other(str(request.app.router["staff-closures"].url_for()))
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aiohttp import web
 
-from consult import keys, links, ratelimit
+from consult import audit, keys, links, ratelimit
 from consult.availability.service import bookable_slots, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking import service
@@ -710,11 +710,7 @@ async def lawyer_feed_renew(request: web.Request) -> web.Response:
     async with request.app[keys.POOL].acquire() as conn:
         async with conn.transaction():
             await conn.execute(q.RENEW_FEED, user.id, hash_token(token))
-            await conn.execute(
-                "INSERT INTO audit_log (actor_id, action, object_type, object_id) VALUES ($1, 'feed_renewed', 'lawyer', $2)",
-                user.id,
-                str(user.id),
-            )
+            await audit.record(conn, user.id, "feed_renewed", "lawyer", user.id)
         ctx = await _day_context(request, conn)
     settings = request.app[keys.SETTINGS]
     ctx["feed_url"] = settings.server.base_url + url_for(request, "calendar-feed", token=token)

@@ -32,7 +32,7 @@ GIVE_UP_AFTER = timedelta(days=3)
 
 CLAIM = """
 SELECT id, recipient, message, render, attempts FROM outbox
-WHERE status = 'pending' AND next_attempt_at <= now()
+WHERE status = 'pending' AND next_attempt_at <= now() AND channel = 'email'
 ORDER BY next_attempt_at, id
 LIMIT $1
 FOR UPDATE SKIP LOCKED

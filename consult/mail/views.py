@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from consult import keys
+from consult import audit, keys
 from consult.errors import not_found
 from consult.mail.sender import outbox_problems, resend, wake_outbox
-from consult.web import allow, current_user, render, url_for
+from consult.web import allow, path_id, render, signed_in, url_for
 
 routes = web.RouteTableDef()
 
@@ -31,18 +31,11 @@ async def staff_outbox(request: web.Request) -> web.Response:
 @routes.post("/staff/outbox/{id}/resend", name="staff-outbox-resend")
 @allow("staff")
 async def staff_outbox_resend(request: web.Request) -> web.StreamResponse:
-    value = request.match_info["id"]
-    if not value.isdigit() or len(value) > 18:
-        raise not_found()
-    user = current_user(request)
-    assert user is not None
+    outbox_id = path_id(request)
+    user = signed_in(request)
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
-        if not await resend(conn, int(value)):
+        if not await resend(conn, outbox_id):
             raise not_found()
-        await conn.execute(
-            "INSERT INTO audit_log (actor_id, action, object_type, object_id) VALUES ($1, 'outbox_resend', 'outbox', $2)",
-            user.id,
-            value,
-        )
+        await audit.record(conn, user.id, "outbox_resend", "outbox", outbox_id)
     wake_outbox(request.app)
-    raise web.HTTPSeeOther(url_for(request, "staff-outbox", {"resent": value}))
+    raise web.HTTPSeeOther(url_for(request, "staff-outbox", {"resent": outbox_id}))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from consult import audit
 from consult.calendar.ics import Invite, build_invite
 from consult.i18n import N_, gettext, use_locale
 from consult.mail.outbox import enqueue
@@ -178,9 +179,7 @@ async def confirm_request(
         "closed_questions": result.closed_questions,
         "questions": result.questions,
     }
-    await conn.execute(
-        queries.AUDIT, staff_id, "privacy.erasure_confirmed", "user", str(row["user_id"]), detail
-    )
+    await audit.record(conn, staff_id, "privacy.erasure_confirmed", "user", row["user_id"], detail)
     return result
 
 
@@ -191,7 +190,5 @@ async def decline_request(conn: asyncpg.Connection, request_id: int, staff_id: i
         return False
     await conn.execute(queries.DECIDE_REQUEST, request_id, "declined", staff_id, note)
     detail = {"request_id": request_id}
-    await conn.execute(
-        queries.AUDIT, staff_id, "privacy.erasure_declined", "user", str(row["user_id"]), detail
-    )
+    await audit.record(conn, staff_id, "privacy.erasure_declined", "user", row["user_id"], detail)
     return True

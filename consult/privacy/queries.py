@@ -78,9 +78,6 @@ EXPORT_OWN_ACTIONS = """
 SELECT at, action, object_type, object_id FROM audit_log WHERE actor_id = $1 ORDER BY at, id
 """
 
-AUDIT = """
-INSERT INTO audit_log (actor_id, action, object_type, object_id, detail) VALUES ($1, $2, $3, $4, $5)
-"""
 
 # ---- erasure requests ----
 

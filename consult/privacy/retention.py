@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from consult import keys
+from consult import audit, keys
 from consult.privacy import queries
 from consult.privacy.erasure import ERASED_NAME, erase_bookings, erase_questions
 
@@ -40,7 +40,7 @@ async def run_retention(app: web.Application) -> int:
                 "members": len(member_ids),
                 "months": months,
             }
-            await conn.execute(queries.AUDIT, None, "privacy.retention", None, None, detail)
+            await audit.record(conn, None, "privacy.retention", None, None, detail)
     handled = len(booking_ids) + len(question_ids) + len(member_ids) + purged
     if handled:
         log.info(

@@ -6,7 +6,7 @@ from datetime import date
 
 from aiohttp import web
 
-from consult import keys
+from consult import audit, keys
 from consult.errors import conflict, invalid, not_found
 from consult.i18n import N_
 from consult.privacy import queries
@@ -29,7 +29,7 @@ async def api_export(request: web.Request) -> web.Response:
     user_id = _user_id(request)
     async with request.app[keys.POOL].acquire() as conn, conn.transaction(isolation="repeatable_read"):
         data = await member_export(conn, user_id)
-        await conn.execute(queries.AUDIT, user_id, "privacy.export", "user", str(user_id), {})
+        await audit.record(conn, user_id, "privacy.export", "user", user_id)
     filename = f"consult-my-data-{date.today().isoformat()}.json"
     return json_response(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -43,13 +43,8 @@ async def _ask_erasure(request: web.Request) -> tuple[dict[str, object], bool]:
         if row is None:
             row = await conn.fetchrow(queries.OPEN_REQUEST, user_id)
         else:
-            await conn.execute(
-                queries.AUDIT,
-                user_id,
-                "privacy.erasure_requested",
-                "user",
-                str(user_id),
-                {"request_id": row["id"]},
+            await audit.record(
+                conn, user_id, "privacy.erasure_requested", "user", user_id, request_id=row["id"]
             )
     return dict(row), created
 

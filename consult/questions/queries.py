@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from consult import audit as audit_trail
+
 OPEN_STATUSES = ("new", "assigned", "waiting_member")
 
 TOPIC_BY_SLUG = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE slug = $1 AND active"
@@ -307,9 +309,6 @@ async def recently_answered(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch(RECENTLY_ANSWERED)
 
 
-AUDIT = "INSERT INTO audit_log (actor_id, action, object_type, object_id, detail) VALUES ($1, $2, 'question', $3, $4)"
-
-
 async def audit(
     conn: asyncpg.Connection,
     actor_id: int,
@@ -317,7 +316,7 @@ async def audit(
     question_id: int,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(AUDIT, actor_id, action, str(question_id), detail or {})
+    await audit_trail.record(conn, actor_id, action, "question", question_id, detail)
 
 
 FOR_ARCHIVE = """

@@ -100,8 +100,3 @@ FROM archive_entries e LEFT JOIN topics t ON t.id = e.topic_id
 GROUP BY t.slug, t.name_ru, t.name_kk, t.name_en
 ORDER BY views DESC, t.slug NULLS LAST
 """
-
-AUDIT = """
-INSERT INTO audit_log (actor_id, action, object_type, object_id, detail)
-VALUES ($1, $2, 'report', $3, $4)
-"""

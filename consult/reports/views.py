@@ -9,10 +9,9 @@ import asyncpg
 from aiohttp import web
 from babel.numbers import format_percent
 
-from consult import keys
+from consult import audit, keys
 from consult.errors import not_found
 from consult.i18n import N_, babel_locale, format_date, format_number, gettext
-from consult.reports import queries
 from consult.reports.build import REPORTS, build_table, consultations_by, summary
 from consult.reports.charts import Bar, bar_chart
 from consult.reports.forms import Window, parse_group, parse_window
@@ -33,7 +32,7 @@ async def _audit(
     """Record who read which report for which period (staff see it on the audit page)."""
     user = current_user(request)
     detail = {"from": window.start.isoformat(), "to": window.end.isoformat()}
-    await conn.execute(queries.AUDIT, user.id if user else None, action, report, detail)
+    await audit.record(conn, user.id if user else None, action, "report", report, detail)
 
 
 # Tables sorted by size draw only their largest rows as bars; the table below lists every row.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from consult import audit
+
 # One join link with what the join page needs: the booking, both people's zones and the lawyer's room.
 JOIN_LINK = """
 SELECT j.role, j.sequence AS link_sequence,
@@ -64,10 +66,6 @@ SET_LAWYER_ROOM = """
 UPDATE lawyers SET room_url = $2 WHERE user_id = $1
 RETURNING user_id AS lawyer_id, room_url
 """
-AUDIT_ROOM_CHANGE = """
-INSERT INTO audit_log (actor_id, action, object_type, object_id, detail)
-VALUES ($1, 'lawyer_room_set', 'lawyer', $2, $3)
-"""
 
 
 async def set_lawyer_room(
@@ -76,5 +74,5 @@ async def set_lawyer_room(
     """Set or clear a lawyer's personal room and record who did it; None when no such lawyer."""
     row = await conn.fetchrow(SET_LAWYER_ROOM, lawyer_id, room_url)
     if row is not None:
-        await conn.execute(AUDIT_ROOM_CHANGE, actor_id, str(lawyer_id), {"cleared": room_url is None})
+        await audit.record(conn, actor_id, "lawyer_room_set", "lawyer", lawyer_id, cleared=room_url is None)
     return row
