@@ -91,3 +91,9 @@ LIMIT $2 OFFSET $3
 AUDIT_COUNT = "SELECT count(*) FROM audit_log WHERE ($1::text IS NULL OR action = $1)"
 
 AUDIT_ACTIONS = "SELECT DISTINCT action FROM audit_log ORDER BY action"
+
+LINK_ID_BY_HASH = "SELECT id FROM one_time_links WHERE token_hash = $1"
+OTHER_USER = "SELECT id FROM users WHERE id = $1 AND id <> $2"
+ENSURE_LAWYER = "INSERT INTO lawyers (user_id) VALUES ($1) ON CONFLICT DO NOTHING"
+STORED_PASSWORD_OF = "SELECT password_hash FROM users WHERE id = $1"  # noqa: S105 (a query)
+STORED_TOTP_OF = "SELECT totp_secret FROM users WHERE id = $1"

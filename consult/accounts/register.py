@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from consult.accounts.users import normalize_email
+from consult.forms import normalize_email
 from consult.i18n import N_
 
 MAX_ROWS = 100_000

@@ -10,9 +10,9 @@ from aiohttp import web
 from consult import audit, keys
 from consult.accounts import onetime, register
 from consult.accounts import queries as q
-from consult.accounts.users import normalize_email
 from consult.accounts.views import me, object_id, pool_of, redirect
 from consult.errors import invalid, not_found
+from consult.forms import normalize_email
 from consult.i18n import N_, gettext
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
@@ -103,9 +103,7 @@ async def staff_invite(request: web.Request) -> web.StreamResponse:
             },
         )
         await enqueue(conn, message, kind="invitation", recipient=email)
-        invite_id = await conn.fetchval(
-            "SELECT id FROM one_time_links WHERE token_hash = $1", hash_token(token)
-        )
+        invite_id = await conn.fetchval(q.LINK_ID_BY_HASH, hash_token(token))
         await audit.record(conn, staff.id, "invite_sent", "invitation", invite_id, role=values["role"])
     return redirect(request, "staff-users", "invited")
 
@@ -128,7 +126,7 @@ async def set_active(request: web.Request, active: bool) -> web.StreamResponse:
     async with pool_of(request).acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q.SET_ACTIVE, user_id, staff.id, active)
         if row is None:
-            exists = await conn.fetchval("SELECT id FROM users WHERE id = $1 AND id <> $2", user_id, staff.id)
+            exists = await conn.fetchval(q.OTHER_USER, user_id, staff.id)
             if exists is None:
                 raise not_found()
             return redirect(request, "staff-users", "reactivated" if active else "deactivated")
@@ -167,7 +165,7 @@ async def staff_user_role(request: web.Request) -> web.StreamResponse:
                 raise not_found()
             return redirect(request, "staff-users", "role")
         if role == "lawyer":
-            await conn.execute("INSERT INTO lawyers (user_id) VALUES ($1) ON CONFLICT DO NOTHING", user_id)
+            await conn.execute(q.ENSURE_LAWYER, user_id)
         await audit.record(conn, staff.id, "role_changed", "user", user_id, old=row["old_role"], new=role)
     return redirect(request, "staff-users", "role")
 

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import asyncpg
 
+from consult.forms import normalize_email
 from consult.i18n import N_
 from consult.security import hash_password
 
-EMAIL = re.compile(
-    r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
-)
 MIN_PASSWORD = 10
 
 
 class UserError(Exception):
     """An account cannot be created as asked."""
-
-
-def normalize_email(email: str) -> str | None:
-    """Return the email lower-cased, or None when it is not a plausible address."""
-    email = email.strip().lower()
-    return email if len(email) <= 254 and EMAIL.match(email) else None
 
 
 CREATE_USER = """

@@ -13,14 +13,9 @@ from aiohttp import web
 from consult import audit, keys, ratelimit
 from consult.accounts import onetime, totp
 from consult.accounts import queries as q
-from consult.accounts.users import (
-    create_invited_user,
-    member_for_email,
-    normalize_email,
-    password_problem,
-    set_password,
-)
+from consult.accounts.users import create_invited_user, member_for_email, password_problem, set_password
 from consult.errors import ApiError, Conflict, Forbidden, Unauthenticated, invalid, not_found
+from consult.forms import normalize_email
 from consult.i18n import N_, current_language, current_timezone, gettext, localized
 from consult.links import manage_url
 from consult.mail.outbox import enqueue
@@ -608,7 +603,7 @@ async def account_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     async with pool_of(request).acquire() as conn:
         await ratelimit.hit(conn, "signin-account:" + ratelimit.key(user.email), *SIGNIN_PER_ACCOUNT)
-        stored = await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user.id)
+        stored = await conn.fetchval(q.STORED_PASSWORD_OF, user.id)
     if not await verify_password(stored, str(form.get("current", ""))[:1024]):
         return await account_again(request, errors={"current": gettext(N_("The current password is wrong."))})
     errors = password_errors(form, user.email)
@@ -696,7 +691,7 @@ async def account_totp_disable(request: web.Request) -> web.StreamResponse:
     if staff_needs_totp(request, user.role):
         raise Forbidden(message=N_("Two-step sign-in is required for staff."))
     async with pool_of(request).acquire() as conn, conn.transaction():
-        secret = await conn.fetchval("SELECT totp_secret FROM users WHERE id = $1", user.id)
+        secret = await conn.fetchval(q.STORED_TOTP_OF, user.id)
         if not secret or not await totp.accept_code(conn, user.id, secret, str(form.get("code", ""))):
             return await account_again(
                 request, errors={"disable": gettext(N_("The code is wrong or has been used already."))}

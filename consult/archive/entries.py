@@ -23,6 +23,7 @@ from consult.archive.searchtext import fix_lookalikes, index_text
 from consult.archive.slug import make_slug
 from consult.errors import conflict, invalid, not_found
 from consult.i18n import N_
+from consult.questions import service as questions_service
 
 log = logging.getLogger("consult.archive")
 
@@ -201,9 +202,7 @@ async def draft_input_from_question(
     conn: asyncpg.Connection, question_id: int
 ) -> tuple[list[str], dict[str, Any]]:
     """Fill a draft's fields from an answered written question; give the member's name to the redactor."""
-    from consult.questions.queries import question_for_archive
-
-    found = await question_for_archive(conn, question_id)
+    found = await questions_service.question_for_archive(conn, question_id)
     if found is None:
         raise conflict("invalid_state", N_("Only an answered question can become an archive entry."))
     topic = await conn.fetchval("SELECT slug FROM topics WHERE id = $1", found["topic_id"])

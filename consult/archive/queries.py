@@ -4,6 +4,8 @@ Every user-supplied text arrives as a $n parameter. Search terms reach to_tsquer
 consult.archive.searchtext.parse_query has reduced them to quoted letters and digits.
 """
 
+from consult import reference
+
 # --- the search vector -------------------------------------------------------------------------------
 
 # $2 and $3 come from searchtext.index_text: normalized for Russian (PostgreSQL stems it), normalized
@@ -253,7 +255,7 @@ BOOKING_MEMBER_NAME = "SELECT member_name FROM bookings WHERE id = $1"
 
 TOPIC_BY_SLUG = "SELECT id FROM topics WHERE slug = $1"
 
-TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active ORDER BY position, id"
+TOPICS = reference.TOPICS
 
 
 # --- redactions --------------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ from typing import Any
 import asyncpg
 
 from consult import audit as audit_trail
+from consult import reference
 from consult.availability.forms import Availability
 
-TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active ORDER BY position, id"
+TOPICS = reference.TOPICS
 
-TOPIC_BY_SLUG = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE slug = $1 AND active"
+TOPIC_BY_SLUG = reference.TOPIC_BY_SLUG
 
 LAWYER_SETTINGS = """
 SELECT l.timezone, l.slot_minutes, l.buffer_minutes, l.languages,

@@ -16,9 +16,9 @@ import asyncpg
 
 from consult import links
 from consult.calendar.ics import Invite, build_invite
-from consult.i18n import gettext, localized, use_locale
+from consult.i18n import N_, gettext, localized, use_locale
 from consult.mail.message import make_message_id
-from consult.mail.outbox import ToRender, enqueue_rendered
+from consult.mail.outbox import ToRender, enqueue, enqueue_rendered
 from consult.mail.render import compose
 from consult.settings import Settings
 
@@ -53,24 +53,87 @@ def participant_invite(settings: Settings, booking: Any, role: str, method: str)
             }
         label = gettext("Video consultation")
         location = None if join else gettext("By phone")
+    return _invite(
+        settings,
+        booking,
+        role,
+        method,
+        summary=summary,
+        description=description,
+        join_url=join,
+        location=location,
+        label=label,
+    )
+
+
+def _invite(
+    settings: Settings,
+    booking: Any,
+    role: str,
+    method: str,
+    *,
+    summary: str,
+    description: str,
+    join_url: str | None = None,
+    location: str | None = None,
+    label: str = "",
+    sequence: int | None = None,
+) -> bytes:
+    member = role == "member"
     return build_invite(
         Invite(
             uid=booking["ical_uid"],
-            sequence=booking["ical_sequence"],
+            sequence=booking["ical_sequence"] if sequence is None else sequence,
             method="CANCEL" if method == "CANCEL" else "REQUEST",
             start=booking["starts_at"],
             end=booking["ends_at"],
             summary=summary,
             description=description,
-            join_url=join,
+            join_url=join_url,
             organizer_email=settings.smtp.mail_from,
             organizer_name=settings.smtp.mail_from_name,
             attendee_email=booking["member_email"] if member else booking["lawyer_email"],
             attendee_name=booking["member_name"] if member else booking["lawyer_name"],
             dtstamp=datetime.now(UTC),
             location_text=location,
-            conference_label=label,
+            conference_label=label or "Video consultation",
         )
+    )
+
+
+async def queue_erasure_notice(conn: asyncpg.Connection, settings: Settings, booking_id: int) -> None:
+    """Tell the lawyer that a consultation is cancelled because the member's data is being erased.
+
+    An iTIP CANCEL removes it from their calendar; neither the topic nor anything of the member is in it.
+    Built now (not rendered later): the booking's own data is gone by the time a sender would render it.
+    """
+    booking = await conn.fetchrow(BOOKING, booking_id)
+    if booking is None:
+        raise LookupError(booking_id)
+    with use_locale(booking["lawyer_language"], booking["lawyer_timezone"]):
+        summary = gettext(N_("Union consultation"))
+        description = gettext(N_("Cancelled: the member asked the union to erase their personal data."))
+    invite = _invite(settings, booking, "lawyer", "CANCEL", summary=summary, description=description)
+    key = f"booking-{booking_id}-erasure-cancel"
+    message = compose(
+        settings,
+        name="erasure_cancelled",
+        language=booking["lawyer_language"],
+        timezone=booking["lawyer_timezone"],
+        to_addr=booking["lawyer_email"],
+        to_name=booking["lawyer_name"],
+        context={"starts_at": booking["starts_at"], "lawyer_name": booking["lawyer_name"]},
+        invite=invite,
+        method="CANCEL",
+        key=key,
+    )
+    await enqueue(
+        conn,
+        message,
+        kind="erasure_cancelled",
+        recipient=booking["lawyer_email"],
+        booking_id=booking_id,
+        dedupe_key=key,
     )
 
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from consult.forms import normalize_email
 from consult.i18n import N_
-from consult.mail.message import normalize_address
 from consult.settings import LANGUAGES
 
 QUESTION_MIN = 20
@@ -124,9 +124,8 @@ def parse_booking(
     elif one_line_problem(email_raw) or len(email_raw.strip()) > 254:
         errors["email"] = N_("This does not look like an email address.")
     else:
-        try:
-            email = normalize_address(email_raw.strip()).lower()
-        except ValueError:
+        email = normalize_email(email_raw) or ""
+        if not email:
             errors["email"] = N_("This does not look like an email address.")
 
     phone = _text(data, "phone") or None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TOPIC_BY_SLUG = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE slug = $1 AND active"
+from consult import reference
+
+TOPIC_BY_SLUG = reference.TOPIC_BY_SLUG
 
 LAWYER_NAME = """
 SELECT u.id, u.name FROM lawyers l JOIN users u ON u.id = l.user_id WHERE l.user_id = $1 AND u.active
@@ -75,7 +77,6 @@ INSERT INTO booking_events (booking_id, actor, actor_id, from_status, to_status,
 VALUES ($1, $2, $3, $4, $5, $6)
 """
 
-# A reminder queued for the old time must not go out after a move or a cancellation.
 LAWYER_BOOKINGS = (
     BOOKING_VIEW
     + """
@@ -106,3 +107,13 @@ IDEMPOTENCY_STORE = "UPDATE booking_idempotency SET status = $2, body = $3 WHERE
 IDEMPOTENCY_SWEEP = "DELETE FROM booking_idempotency WHERE created_at < $1::timestamptz - interval '1 day'"
 
 RENEW_FEED = "UPDATE lawyers SET feed_token_hash = $2 WHERE user_id = $1"
+
+# A member's live bookings that have not started yet, locked: what erasing the member cancels.
+MEMBER_FUTURE_LIVE = """
+SELECT id, status FROM bookings
+WHERE member_id = $1 AND status IN ('pending', 'confirmed') AND starts_at > $2
+ORDER BY starts_at
+FOR UPDATE
+"""
+
+LOCK_STATUS = "SELECT id, status FROM bookings WHERE id = $1 FOR UPDATE"

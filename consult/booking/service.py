@@ -16,9 +16,10 @@ from typing import Any
 import asyncpg
 
 from consult import links, ratelimit
+from consult.accounts import service as accounts_service
 from consult.availability.service import SlotCheck, check_slot, free_lawyers_at
 from consult.booking import queries as q
-from consult.booking.emails import REMINDER_KIND, booking_changed, event_emails
+from consult.booking.emails import REMINDER_KIND, booking_changed, event_emails, queue_erasure_notice
 from consult.booking.forms import BookingRequest
 from consult.booking.refusals import member_busy, slot_taken
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
@@ -154,9 +155,7 @@ async def _check(
     if found is None:
         raise invalid({"topic": N_("Choose a topic.")})
     if settings.booking.require_membership:
-        from consult.accounts.register import check_membership  # type: ignore[import-not-found,unused-ignore]
-
-        if not await check_membership(conn, req.membership_no or "", _surname(req.name)):
+        if not await accounts_service.check_membership(conn, req.membership_no or "", _surname(req.name)):
             raise invalid({"membership_no": N_("We could not find this card number with this surname.")})
     if not found.free:
         raise slot_taken()
@@ -303,6 +302,34 @@ async def change_status(
         await booking_changed(conn, settings, booking["id"], "confirmed", change.from_status)
     log.info("booking changed", extra={"booking_id": booking["id"], "action": action, "actor": actor})
     return row
+
+
+async def future_live_bookings_of(conn: asyncpg.Connection, member_id: int, now: datetime) -> list[int]:
+    """Lock and list a member's live bookings that have not started yet (erasure cancels them)."""
+    return [r["id"] for r in await conn.fetch(q.MEMBER_FUTURE_LIVE, member_id, now)]
+
+
+async def cancel_for_erasure(
+    conn: asyncpg.Connection, settings: Settings, booking_id: int, staff_id: int | None
+) -> None:
+    """Cancel a booking because its member is being erased, through the state machine like any cancel.
+
+    The sequence grows, the event is recorded (reason "erasure"), queued reminders are withdrawn, the
+    join links stop working with the status, and the lawyer gets an iTIP CANCEL that names no one. The
+    member is not written to: their address is being erased in the same transaction.
+    """
+    booking = await conn.fetchrow(q.LOCK_STATUS, booking_id)
+    if booking is None:
+        raise LookupError(booking_id)
+    change = check_change(booking["status"], "cancel", "staff")
+    await conn.fetchrow(
+        q.APPLY_CHANGE, booking_id, change.to_status, 1 if change.bumps_sequence else 0, None, "staff", None
+    )
+    detail = {"action": "cancel", "reason": "erasure"}
+    await record_event(conn, booking_id, "staff", staff_id, change.from_status, change.to_status, detail)
+    await outbox.withdraw(conn, booking_id, [REMINDER_KIND])
+    await queue_erasure_notice(conn, settings, booking_id)
+    log.info("booking cancelled for erasure", extra={"booking_id": booking_id})
 
 
 async def reschedule(

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vUri
 
-from consult.mail.message import normalize_address
+from consult.forms import normalize_address
 
 __all__ = ["PRODID", "FeedEvent", "Invite", "build_feed", "build_invite", "google_calendar_url"]
 

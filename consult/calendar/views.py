@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from consult import keys, links
+from consult.calendar import queries
 from consult.calendar.ics import FeedEvent, FeedStatus, build_feed
 from consult.errors import not_found
 from consult.i18n import gettext, localized, use_locale
@@ -25,20 +26,6 @@ FEED_STATUS: dict[str, FeedStatus] = {
     "cancelled": "CANCELLED",
 }
 
-FEED_OWNER = """
-SELECT u.id, u.name, u.language, l.timezone FROM lawyers l JOIN users u ON u.id = l.user_id
-WHERE l.feed_token_hash = $1 AND u.active
-"""
-
-# No question and no member contact: calendars sync to many devices and services.
-FEED_BOOKINGS = """
-SELECT b.id, b.status, b.starts_at, b.ends_at, b.ical_uid, b.ical_sequence, b.link_nonce, b.updated_at,
-       t.name_ru, t.name_kk, t.name_en
-FROM bookings b JOIN topics t ON t.id = b.topic_id
-WHERE b.lawyer_id = $1 AND b.starts_at >= $2 AND b.starts_at < $3
-ORDER BY b.starts_at
-"""
-
 
 @routes.get("/calendar/{token}.ics", name="calendar-feed")
 @allow("anyone")
@@ -49,10 +36,10 @@ async def calendar_feed(request: web.Request) -> web.Response:
     settings = request.app[keys.SETTINGS]
     now = datetime.now(UTC)
     async with request.app[keys.POOL].acquire() as conn:
-        owner = await conn.fetchrow(FEED_OWNER, hash_token(token))
+        owner = await conn.fetchrow(queries.FEED_OWNER, hash_token(token))
         if owner is None:
             raise not_found()
-        rows = await conn.fetch(FEED_BOOKINGS, owner["id"], now - PAST, now + AHEAD)
+        rows = await conn.fetch(queries.FEED_BOOKINGS, owner["id"], now - PAST, now + AHEAD)
     events = []
     with use_locale(owner["language"], owner["timezone"]):
         name = gettext("Union consultations")

@@ -7,19 +7,21 @@ import email.policy
 import functools
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import Policy
 from email.utils import format_datetime
+
+from consult.forms import ATEXT as _ATEXT
+from consult.forms import DOT_ATOM as _DOT_ATOM
+from consult.forms import is_plain_address, is_unsafe_char, normalize_address
 
 __all__ = [
     "INVITE_FILENAME",
     "build_message",
     "clean_header_text",
+    "is_plain_address",
     "make_message_id",
     "normalize_address",
 ]
@@ -36,15 +38,6 @@ EW_MAX_BYTES = 45
 # A word longer than this cannot be folded nicely, so it is sent as encoded words instead.
 MAX_PLAIN_WORD = 70
 
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
-_LOCAL_PART_RE = re.compile(rf"^{_DOT_ATOM}$")
-_DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
-)
-# The common case, checked without the email package's parser: an ASCII dot-atom at an ASCII domain.
-_PLAIN_ADDRESS_RE = re.compile(rf"({_DOT_ATOM})@({_DOMAIN_RE.pattern[1:-1]})")
 _MESSAGE_ID_RE = re.compile(rf"^<{_DOT_ATOM}@{_DOT_ATOM}>$")
 _ID_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
 _PLAIN_PHRASE_RE = re.compile(rf"^{_ATEXT}+(?: {_ATEXT}+)*$")
@@ -75,49 +68,13 @@ _RESERVED_HEADERS = frozenset(
         "content-description",
     }
 )
-# Bidirectional overrides can disguise a name or subject in the reader's client.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def clean_header_text(text: str) -> str:
     """Return text as one line: whitespace runs become one space, control characters disappear."""
     # str.split() also splits on CR, LF, VT, FF, NEL and U+2028/U+2029, which end lines somewhere.
-    kept = (ch for ch in " ".join(text.split()) if not _is_unsafe_char(ch))
+    kept = (ch for ch in " ".join(text.split()) if not is_unsafe_char(ch))
     return "".join(kept).strip()
-
-
-def _is_unsafe_char(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS
-
-
-def is_plain_address(addr: str) -> bool:
-    """Tell whether addr is an ASCII dot-atom at an ASCII domain: the bare address almost everyone has."""
-    return _PLAIN_ADDRESS_RE.fullmatch(addr) is not None
-
-
-def normalize_address(addr: str) -> str:
-    """Return addr as a plain ASCII addr-spec (IDNA domain), or raise ValueError."""
-    plain = _PLAIN_ADDRESS_RE.fullmatch(addr) if isinstance(addr, str) else None
-    if plain is not None:  # what the checks below accept and leave as it is, but for the domain's case
-        return f"{plain[1]}@{plain[2].lower()}"
-    if not isinstance(addr, str) or addr != addr.strip() or any(_is_unsafe_char(ch) for ch in addr):
-        raise ValueError(f"invalid email address: {addr!r}")
-    try:
-        # Address() refuses anything beyond one addr-spec, such as "a@x.org, b@y.org".
-        parsed = Address(addr_spec=addr)
-    except (ValueError, IndexError, HeaderParseError) as exc:
-        raise ValueError(f"invalid email address: {addr!r}") from exc
-    local, domain = parsed.username, parsed.domain
-    # Quoted local parts and non-ASCII ones need SMTPUTF8 and break mailto: URIs; nobody here has them.
-    if not _LOCAL_PART_RE.match(local) or parsed.addr_spec != f"{local}@{domain}":
-        raise ValueError(f"unsupported email address: {addr!r}")
-    try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ValueError(f"invalid email domain: {addr!r}") from exc
-    if not _DOMAIN_RE.match(domain):
-        raise ValueError(f"invalid email domain: {addr!r}")
-    return f"{local}@{domain.lower()}"
 
 
 @functools.lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from consult.mail.message import is_plain_address
+from consult.forms import is_plain_address
 from consult.settings import Settings
 
 ENQUEUE = """

@@ -8,6 +8,7 @@ import time
 from aiohttp import web
 
 from consult import keys
+from consult.booking.states import STATUSES
 from consult.errors import not_found
 from consult.middleware import request_context
 from consult.ops import queries
@@ -19,7 +20,6 @@ from consult.ops.metrics import (
     histogram_lines,
     request_metrics_middleware,
 )
-from consult.reports.tables import STATUSES
 from consult.web import allow, client_address
 
 routes = web.RouteTableDef()

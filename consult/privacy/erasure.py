@@ -14,13 +14,9 @@ from datetime import UTC, datetime
 import asyncpg
 
 from consult import audit
-from consult.calendar.ics import Invite, build_invite
-from consult.i18n import N_, gettext, use_locale
-from consult.mail.outbox import enqueue
-from consult.mail.render import compose
+from consult.booking import service as booking_service
 from consult.privacy import queries
-from consult.questions import storage
-from consult.questions.queries import OPEN_STATUSES
+from consult.questions import service as questions_service
 from consult.settings import Settings
 
 log = logging.getLogger("consult.privacy")
@@ -62,55 +58,7 @@ async def erase_questions(conn: asyncpg.Connection, settings: Settings, question
     await conn.execute(queries.DELETE_QUESTION_LINKS, question_ids)
     await conn.execute(queries.ERASE_QUESTIONS, question_ids, ERASED_NAME, ERASED_EMAIL)
     await conn.execute(queries.DELETE_MAIL_OF_QUESTIONS, question_ids)
-    await storage.remove(settings, files)
-
-
-async def _tell_lawyer(
-    conn: asyncpg.Connection, settings: Settings, booking: asyncpg.Record, sequence: int
-) -> None:
-    """Send the lawyer an iTIP CANCEL, so the consultation leaves their calendar; no member data in it."""
-    with use_locale(booking["lawyer_language"], booking["lawyer_timezone"]):
-        summary = gettext(N_("Union consultation"))
-        description = gettext(N_("Cancelled: the member asked the union to erase their personal data."))
-    invite = build_invite(
-        Invite(
-            uid=booking["ical_uid"],
-            sequence=sequence,
-            method="CANCEL",
-            start=booking["starts_at"],
-            end=booking["ends_at"],
-            summary=summary,
-            description=description,
-            join_url=None,
-            organizer_email=settings.smtp.mail_from,
-            organizer_name=settings.smtp.mail_from_name,
-            attendee_email=booking["lawyer_email"],
-            attendee_name=booking["lawyer_name"],
-            dtstamp=datetime.now(UTC),
-            location_text=None,
-        )
-    )
-    key = f"booking-{booking['id']}-erasure-cancel"
-    message = compose(
-        settings,
-        name="erasure_cancelled",
-        language=booking["lawyer_language"],
-        timezone=booking["lawyer_timezone"],
-        to_addr=booking["lawyer_email"],
-        to_name=booking["lawyer_name"],
-        context={"starts_at": booking["starts_at"], "lawyer_name": booking["lawyer_name"]},
-        invite=invite,
-        method="CANCEL",
-        key=key,
-    )
-    await enqueue(
-        conn,
-        message,
-        kind="erasure_cancelled",
-        recipient=booking["lawyer_email"],
-        booking_id=booking["id"],
-        dedupe_key=key,
-    )
+    await questions_service.remove_files(settings, files)
 
 
 async def erase_member(
@@ -123,25 +71,20 @@ async def erase_member(
     )
     if email is None:
         raise ErasureError("not a member")
-    upcoming = await conn.fetch(queries.FUTURE_LIVE_BOOKINGS, user_id)
-    cancelled = []
-    for booking in upcoming:
-        sequence = await conn.fetchval(queries.CANCEL_BOOKING, booking["id"])
-        cancelled.append((booking, sequence))
+    upcoming = await booking_service.future_live_bookings_of(conn, user_id, datetime.now(UTC))
     booking_ids = [r["id"] for r in await conn.fetch(queries.MEMBER_BOOKING_IDS, user_id)]
     await erase_bookings(conn, booking_ids)
     await conn.execute(queries.DELETE_MEMBER_MAIL, booking_ids, email)
-    closed = await conn.fetch(queries.CLOSE_OPEN_QUESTIONS, user_id, list(OPEN_STATUSES))
+    closed = await questions_service.close_for_erasure(conn, user_id)
     question_ids = [r["id"] for r in await conn.fetch(queries.MEMBER_QUESTION_IDS, user_id)]
     await erase_questions(conn, settings, question_ids)
-    # Written after the erasure above, so the events keep their reason and the lawyers' notices survive.
-    for booking, sequence in cancelled:
-        detail = {"reason": "erasure"}
-        await conn.execute(queries.BOOKING_EVENT, booking["id"], "staff", staff_id, booking["status"], detail)
-        await _tell_lawyer(conn, settings, booking, sequence)
+    # Cancelled by their owner, through its state machine, after the erasure above: the events keep
+    # their reason and the lawyers' notices are not among the member's emails just deleted.
+    for booking_id in upcoming:
+        await booking_service.cancel_for_erasure(conn, settings, booking_id, staff_id)
     await conn.execute(queries.ANONYMIZE_USER, user_id, ERASED_NAME)
     await conn.execute(queries.END_SESSIONS, user_id)
-    result = ErasureResult(user_id, len(cancelled), len(booking_ids), len(closed), len(question_ids))
+    result = ErasureResult(user_id, len(upcoming), len(booking_ids), len(closed), len(question_ids))
     log.info(
         "member erased",
         extra={

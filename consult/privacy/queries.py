@@ -113,28 +113,6 @@ UPDATE erasure_requests SET status = $2, decided_by = $3, decided_at = now(), no
 
 # ---- erasure itself ----
 
-# Live bookings that have not started yet: cancelled (and the lawyer told) before the data goes.
-FUTURE_LIVE_BOOKINGS = """
-SELECT b.id, b.starts_at, b.ends_at, b.status, b.ical_uid, b.ical_sequence,
-       lu.email AS lawyer_email, lu.name AS lawyer_name, lu.language AS lawyer_language, l.timezone AS lawyer_timezone
-FROM bookings b JOIN users lu ON lu.id = b.lawyer_id JOIN lawyers l ON l.user_id = b.lawyer_id
-WHERE b.member_id = $1 AND b.status IN ('pending', 'confirmed') AND b.starts_at > now()
-ORDER BY b.starts_at
-FOR UPDATE OF b
-"""
-
-CANCEL_BOOKING = """
-UPDATE bookings SET status = 'cancelled', cancelled_by = 'staff', ical_sequence = ical_sequence + 1,
-       updated_at = now()
-WHERE id = $1
-RETURNING ical_sequence
-"""
-
-BOOKING_EVENT = """
-INSERT INTO booking_events (booking_id, actor, actor_id, from_status, to_status, detail)
-VALUES ($1, $2, $3, $4, 'cancelled', $5)
-"""
-
 MEMBER_BOOKING_IDS = "SELECT id FROM bookings WHERE member_id = $1"
 
 # Names, emails, phones, membership numbers, questions and answers go; status, topic, region, lawyer
@@ -153,13 +131,6 @@ ERASE_EVENT_DETAILS = "UPDATE booking_events SET detail = '{}' WHERE booking_id 
 # Emails about these bookings or to this address hold names and questions, the lawyers' copies too.
 DELETE_MEMBER_MAIL = "DELETE FROM outbox WHERE booking_id = ANY($1::bigint[]) OR recipient = $2"
 
-
-# Open questions of a member who asked for erasure are closed first, so no lawyer keeps working on them.
-CLOSE_OPEN_QUESTIONS = """
-UPDATE questions SET status = 'closed', updated_at = now()
-WHERE member_id = $1 AND status = ANY($2::text[])
-RETURNING id
-"""
 
 MEMBER_QUESTION_IDS = "SELECT id FROM questions WHERE member_id = $1 ORDER BY id FOR UPDATE"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from consult.accounts.users import normalize_email
 from consult.errors import invalid
+from consult.forms import normalize_email
 from consult.i18n import N_
 from consult.settings import LANGUAGES
 

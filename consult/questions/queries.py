@@ -8,17 +8,18 @@ from typing import Any
 import asyncpg
 
 from consult import audit as audit_trail
+from consult import reference
 
 OPEN_STATUSES = ("new", "assigned", "waiting_member")
 
-TOPIC_BY_SLUG = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE slug = $1 AND active"
+TOPIC_BY_SLUG = reference.TOPIC_BY_SLUG
 
 
 async def topic_by_slug(conn: asyncpg.Connection, slug: str) -> asyncpg.Record | None:
     return await conn.fetchrow(TOPIC_BY_SLUG, slug)
 
 
-TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active ORDER BY position, id"
+TOPICS = reference.TOPICS
 
 
 async def topics(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -332,3 +333,11 @@ async def question_for_archive(conn: asyncpg.Connection, question_id: int) -> di
     """
     row = await conn.fetchrow(FOR_ARCHIVE, question_id)
     return dict(row) if row is not None else None
+
+
+# Open questions of a member who asked for erasure are closed first, so no lawyer keeps working on them.
+CLOSE_OPEN_OF_MEMBER = """
+UPDATE questions SET status = 'closed', updated_at = now()
+WHERE member_id = $1 AND status = ANY($2::text[])
+RETURNING id
+"""

@@ -238,3 +238,22 @@ async def reassign(
         await email_lawyer(conn, settings, updated, "question_assigned", f"assigned.{new_token()[:12]}")
     log.info("question reassigned", extra={"question_id": question_id, "lawyer_id": lawyer_id})
     return updated
+
+
+# ---- what other capabilities ask of written questions ----
+
+
+async def question_for_archive(conn: asyncpg.Connection, question_id: int) -> dict[str, Any] | None:
+    """The parts of an answered question an archive draft starts from; None when not answered (or erased)."""
+    return await queries.question_for_archive(conn, question_id)
+
+
+async def close_for_erasure(conn: asyncpg.Connection, member_id: int) -> list[int]:
+    """Close a member's open questions (their data is about to be erased); return the ids closed."""
+    rows = await conn.fetch(queries.CLOSE_OPEN_OF_MEMBER, member_id, list(queries.OPEN_STATUSES))
+    return [r["id"] for r in rows]
+
+
+async def remove_files(settings: Settings, storage_names: list[str]) -> None:
+    """Delete attached files from disk by their storage names (their rows are gone already)."""
+    await storage.remove(settings, storage_names)

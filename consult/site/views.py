@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from consult import keys
+from consult import keys, reference
 from consult.db import pending_migrations
 from consult.web import allow, json_response, render
 
 routes = web.RouteTableDef()
-
-TOPICS = "SELECT id, slug, name_ru, name_kk, name_en FROM topics WHERE active ORDER BY position, id"
 
 
 @routes.get("/", name="home")
 @allow("anyone")
 async def home(request: web.Request) -> web.Response:
     async with request.app[keys.POOL].acquire() as conn:
-        topics = await conn.fetch(TOPICS)
+        topics = await reference.topics(conn)
     return render(request, "site/home.html", {"topics": topics})
 
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from consult.capability import Capability
-from consult.video import openapi, views
+from consult.video import jobs, openapi, views
+from consult.workers import Job
 
 CAPABILITY = Capability(
-    name="video", routes=[views.routes], paths=openapi.PATHS, schemas=openapi.SCHEMAS, setup=views.setup
+    name="video",
+    routes=[views.routes],
+    jobs=[Job(jobs.JOB_NAME, jobs.end_meetings_job, 30.0)],
+    paths=openapi.PATHS,
+    schemas=openapi.SCHEMAS,
+    setup=views.setup,
 )

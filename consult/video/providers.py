@@ -15,7 +15,7 @@ import re
 import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -23,10 +23,8 @@ import aiohttp
 from yarl import URL
 
 from consult.settings import Video
+from consult.video.window import CLOSES_AFTER
 
-# The window in which a join link works: from 10 minutes before the start to 30 minutes after the end.
-OPENS_BEFORE = timedelta(minutes=10)
-CLOSES_AFTER = timedelta(minutes=30)
 ROOM_BYTES = 20  # 160 random bits; base32 keeps them in lower case, which Jitsi may fold room names to
 
 

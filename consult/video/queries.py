@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncpg
 
 from consult import audit
+from consult.video.window import CLOSES_AFTER
+
+CLOSES_AFTER_MINUTES = int(CLOSES_AFTER.total_seconds() // 60)
 
 # One join link with what the join page needs: the booking, both people's zones and the lawyer's room.
 JOIN_LINK = """
@@ -50,6 +53,20 @@ RETURNING v.booking_id, v.provider, v.room, b.starts_at, b.ends_at
 
 async def end_room(conn: asyncpg.Connection, booking_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(END_ROOM, booking_id)
+
+
+# Rooms still open whose consultation will not take place or is over (past the join window's close).
+ROOMS_TO_END = """
+SELECT v.booking_id FROM video_rooms v JOIN bookings b ON b.id = v.booking_id
+WHERE v.ended_at IS NULL
+  AND (b.status IN ('cancelled', 'completed', 'no_show') OR b.ends_at < now() - make_interval(mins => $2))
+ORDER BY v.booking_id
+LIMIT $1
+"""
+
+
+async def rooms_to_end(conn: asyncpg.Connection, limit: int) -> list[int]:
+    return [r["booking_id"] for r in await conn.fetch(ROOMS_TO_END, limit, CLOSES_AFTER_MINUTES)]
 
 
 LAWYER_ROOM = """

@@ -3,8 +3,9 @@
 Other capabilities use three things from here:
 - `describe_meeting(settings, lawyer)`: whether a consultation with this lawyer is a video call or by
   phone/in person, for emails and invites;
-- `end_meeting(conn, settings, booking_id)`: tear a cancelled booking's meeting down (safe to call twice;
-  call it after the cancellation has committed; a provider failure is logged, never raised);
+- `end_meeting(conn, settings, booking_id)`: tear a booking's meeting down (safe to call twice; a
+  provider failure is logged, never raised). Nobody needs to call it: video's job (video/jobs.py) ends
+  the meetings of cancelled, completed and missed bookings within half a minute of the change;
 - `video_service(app)`: the app's provider set-up, with its HTTP client for provider APIs.
 """
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from consult.video.providers import CLOSES_AFTER, OPENS_BEFORE
+# The call can be joined from OPENS_BEFORE the start until CLOSES_AFTER the end.
+OPENS_BEFORE = timedelta(minutes=10)
+CLOSES_AFTER = timedelta(minutes=30)
 
 
 class JoinState(StrEnum):
