@@ -409,3 +409,37 @@ async def test_when_bigbluebutton_is_down_the_person_gets_a_retry_page_and_the_b
     bbb.failing = False  # the service is back: the same link now works
     response = await broken.get(path, allow_redirects=False)
     assert response.status == 303
+
+
+async def test_a_cancelled_bigbluebutton_booking_ends_its_meeting(
+    video_client: MakeClient, factory: Factory, db: asyncpg.Connection, bbb: FakeBigBlueButton
+) -> None:
+    from consult.video.jobs import end_meetings_job
+    from tests.conftest import login
+
+    client = await video_client(provider="bigbluebutton", bbb_url=bbb.url, bbb_secret=BBB_SECRET)
+    settings = settings_of(client)
+    lawyer = await factory.lawyer(name="Айгүл Сәрсенова")
+    booking = await book(factory, db, settings, minutes_from_now(5), lawyer=lawyer)
+    joined = await client.get(join_path(settings, booking, "lawyer"), allow_redirects=False)
+    assert joined.status == 303
+    room = await room_of(db, booking)
+    assert room is not None and list(bbb.meetings) == [room["room"]]
+
+    # Nothing to end while the consultation stands.
+    assert await end_meetings_job(client.app) == 0
+    assert bbb.meetings != {}
+
+    csrf = await login(client, lawyer)
+    cancelled = await client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel", json={"reason": "ill"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert cancelled.status == 200, await cancelled.text()
+
+    # The video job (every half minute in the workers) ends it at the provider, once.
+    assert await end_meetings_job(client.app) == 1
+    assert await end_meetings_job(client.app) == 0
+    assert [call for call, _params in bbb.calls].count("end") == 1
+    assert bbb.meetings == {}
+    ended = await room_of(db, booking)
+    assert ended is not None and ended["ended_at"] is not None

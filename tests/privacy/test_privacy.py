@@ -383,3 +383,51 @@ async def test_member_and_staff_privacy_pages_speak_three_languages(
     ):
         text = await (await client.get("/staff/erasure", params={"lang": lang})).text()
         assert f"<h1>{title}</h1>" in text
+
+
+async def test_erasure_cancels_through_the_state_machine(
+    client: Any, factory: Factory, db: asyncpg.Connection, settings: Any, aizhan: dict[str, Any]
+) -> None:
+    """Erasure cancels like any staff cancellation: a new SEQUENCE, the event, no reminder left behind."""
+    upcoming, member = aizhan["upcoming"], aizhan["member"]
+    before = await db.fetchval("SELECT ical_sequence FROM bookings WHERE id = $1", upcoming["id"])
+    # A reminder already queued for the upcoming consultation must not go out after it is cancelled.
+    await db.execute(
+        "INSERT INTO outbox (kind, recipient, render, message_id, dedupe_key, booking_id)"
+        " VALUES ('booking_reminder', $1, '{\"renderer\": \"booking\"}', '<r1@consult>', 'reminder-x', $2)",
+        "lawyer@example.org",
+        upcoming["id"],
+    )
+    csrf = await member_login(client, db, settings, member)
+    request = await (await client.post("/api/v1/me/erasure", headers={"X-CSRF-Token": csrf})).json()
+    client.session.cookie_jar.clear()
+    staff = await factory.user("staff")
+    staff_csrf = await login(client, staff)
+    done = await client.post(
+        f"/api/v1/erasure-requests/{request['id']}/confirm", headers={"X-CSRF-Token": staff_csrf}
+    )
+    assert done.status == 200, await done.text()
+
+    row = await db.fetchrow(
+        "SELECT status, cancelled_by, ical_sequence FROM bookings WHERE id = $1", upcoming["id"]
+    )
+    assert (row["status"], row["cancelled_by"], row["ical_sequence"]) == ("cancelled", "staff", before + 1)
+    event = await db.fetchrow(
+        "SELECT actor, actor_id, from_status, to_status, detail::text AS detail FROM booking_events"
+        " WHERE booking_id = $1",
+        upcoming["id"],
+    )
+    assert (event["actor"], event["actor_id"], event["from_status"], event["to_status"]) == (
+        "staff",
+        staff["id"],
+        "confirmed",
+        "cancelled",
+    )
+    assert json.loads(event["detail"]) == {"action": "cancel", "reason": "erasure"}
+    kinds = [
+        r["kind"] for r in await db.fetch("SELECT kind FROM outbox WHERE booking_id = $1", upcoming["id"])
+    ]
+    assert kinds == ["erasure_cancelled"]
+    # The lawyer's cancellation carries the booking's new SEQUENCE, so calendars accept it.
+    raw = (await db.fetchval("SELECT message FROM outbox WHERE kind = 'erasure_cancelled'")).decode()
+    assert "METHOD:CANCEL" in raw and f"SEQUENCE:{before + 1}" in raw
