@@ -14,10 +14,10 @@ from consult.privacy.openapi import SCHEMAS
 from consult.privacy.retention import run_retention
 from consult.questions import queries, storage
 from tests.conftest import Factory, login
+from tests.privacy.test_privacy import NOW, mail
 from tests.questions import conftest as questions_fixtures
 from tests.questions.conftest import PDF, PNG, QUESTION, api_token, insert_question, stored_files
 from tests.reports.conftest import assert_matches_schema, consultation, long_time_members, member_login
-from tests.privacy.test_privacy import NOW, mail
 
 # Attachments go to a temporary folder, as in the questions' own tests.
 attachments_dir = questions_fixtures.attachments_dir
