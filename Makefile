@@ -23,8 +23,8 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not e2e" -x -q
 
 lint: install
-	$(BIN)/ruff check consult tests
-	$(BIN)/ruff format --check consult tests
+	$(BIN)/ruff check consult tests bench
+	$(BIN)/ruff format --check consult tests bench
 	$(BIN)/mypy
 
 i18n: install
