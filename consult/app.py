@@ -18,6 +18,8 @@ from consult.accounts import jobs as accounts_jobs
 from consult.archive.views import prune_votes_job
 from consult.booking.jobs import expiry_job, reminders_job
 from consult.booking.writer import BookingWriter
+from consult.consent import record_texts as record_consent_texts
+from consult.consent.views import consent_for_page
 from consult.db import create_pool, database_url, migrate
 from consult.mail.sender import outbox_job
 from consult.middleware import MIDDLEWARES, csrf_token_for, current_user
@@ -49,6 +51,7 @@ ROUTE_MODULES = [
     "consult.availability.views",
     "consult.availability.picker",
     "consult.archive.views",
+    "consult.consent.views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
@@ -114,6 +117,7 @@ def configure_environment(env: jinja2.Environment) -> None:
         current_timezone=i18n.current_timezone,
         zone_name=i18n.zone_name,
         localized=i18n.localized,
+        consent_text=consent_for_page,
     )
 
 
@@ -175,6 +179,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     if settings.database.migrate_on_start:
         async with pool.acquire() as conn:
             await migrate(conn)
+    await record_consent_texts(pool, settings)  # the texts the forms show now, readable by their version
     app[keys.POOL] = pool
     own = settings.with_changes("database", pool_min=1, pool_max=WRITER_CONNECTIONS)
     writer = BookingWriter(await create_pool(url, own, generic_plans=True), in_flight=WRITER_CONNECTIONS)

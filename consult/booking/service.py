@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from consult import links, ratelimit
+from consult import consent, links, ratelimit
 from consult.availability.service import SlotCheck, check_slot, free_lawyers_at
 from consult.booking import queries as q
 from consult.booking.forms import BookingRequest
@@ -215,7 +215,7 @@ def _arguments(
         req.question,
         req.timezone,
         now,
-        settings.booking.consent_version,
+        consent.version(settings, "booking"),  # the text the form showed, in the reader's language
         nonce,
         links.manage_token_hash(settings, nonce),
         booking["ical_uid"],

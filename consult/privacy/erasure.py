@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from consult.calendar.ics import Invite, build_invite
-from consult.i18n import N_, gettext, use_locale
+from consult.i18n import N_, gettext, sender_name, use_locale
 from consult.mail.outbox import enqueue
 from consult.mail.render import compose
 from consult.privacy import queries
@@ -82,7 +82,7 @@ async def _tell_lawyer(
             description=description,
             join_url=None,
             organizer_email=settings.smtp.mail_from,
-            organizer_name=settings.smtp.mail_from_name,
+            organizer_name=sender_name(settings.smtp.mail_from_name, booking["lawyer_language"]),
             attendee_email=booking["lawyer_email"],
             attendee_name=booking["lawyer_name"],
             dtstamp=datetime.now(UTC),
