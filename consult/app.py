@@ -17,6 +17,8 @@ from consult.booking.capability import CAPABILITY as BOOKING
 from consult.booking.writer import BookingWriter
 from consult.calendar.capability import CAPABILITY as CALENDAR
 from consult.capability import Capability, NavItem
+from consult.consent.capability import CAPABILITY as CONSENT
+from consult.consent.service import record_texts as record_consent_texts
 from consult.db import create_pool, database_url, migrate
 from consult.mail.capability import CAPABILITY as MAIL
 from consult.mail.outbox import register_renderers
@@ -49,6 +51,7 @@ CAPABILITIES: list[Capability] = [
     MAIL,
     AVAILABILITY,
     ARCHIVE,
+    CONSENT,
 ]
 
 
@@ -126,6 +129,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     if settings.database.migrate_on_start:
         async with pool.acquire() as conn:
             await migrate(conn)
+    await record_consent_texts(pool, settings)  # the texts the forms show now, readable by their version
     app[keys.POOL] = pool
     own = settings.with_changes("database", pool_min=1, pool_max=WRITER_CONNECTIONS)
     writer = BookingWriter(await create_pool(url, own, generic_plans=True), in_flight=WRITER_CONNECTIONS)

@@ -129,14 +129,31 @@ def _zone(tz: str | None) -> ZoneInfo:
 
 
 def format_datetime(value: datetime, format: str = "medium", tz: str | None = None) -> str:
-    """Format an instant in the reader's locale and zone."""
-    return babel_dates.format_datetime(value, format, tzinfo=_zone(tz), locale=babel_locale())
+    """Format an instant in the reader's locale and zone: the date in this format, then the time to the minute.
+
+    One style everywhere people read times: never seconds (CLDR's medium and long times have them) and no
+    zone inside the text (say it once with zone_name, in brackets or in its own line).
+    """
+    return f"{format_date(value, format, tz)}, {format_time(value, 'short', tz)}"
+
+
+# CLDR's Kazakh short date has a two-digit year (03.12.26) where Russian and English show 2026.
+_SHORT_DATES = {"kk": "dd.MM.y"}
 
 
 def format_date(value: date | datetime, format: str = "long", tz: str | None = None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(_zone(tz)).date()
-    return babel_dates.format_date(value, format, locale=babel_locale())
+    if format == "short":
+        format = _SHORT_DATES.get(_language.get(), format)
+    text = babel_dates.format_date(value, format, locale=babel_locale())
+    # A stand-alone month ('LLLL y') heads a calendar or a report row: capitalised («Декабрь 2026»).
+    return capitalized(text) if format.startswith("LLLL") else text
+
+
+def capitalized(text: str) -> str:
+    """Start with a capital, as a heading or a list option does (CLDR's Russian months and weekdays do not)."""
+    return text[:1].upper() + text[1:]
 
 
 def format_time(value: datetime | time, format: str = "short", tz: str | None = None) -> str:
@@ -150,20 +167,42 @@ def format_number(value: float) -> str:
     return babel_numbers.format_decimal(value, locale=babel_locale())
 
 
+# CLDR names people here would not write: the official Russian «Кыргызстан», «ё» in «Соединённые», and one
+# English transliteration of Kazakh cities (CLDR mixes "Aqtobe" with "Aktau").
+_TERRITORY_NAMES = {("ru", "KG"): "Кыргызстан", ("ru", "US"): "Соединённые Штаты"}
+_CITY_NAMES = {("en", "Asia/Aqtobe"): "Aktobe", ("en", "Asia/Oral"): "Uralsk"}
+
+
 def zone_name(tz: str | None = None) -> str:
-    """Name a time zone for people, e.g. 'Kazakhstan (Almaty) Time'."""
+    """Name a time zone for people, country then city, e.g. 'Казахстан, Алматы' / 'Kazakhstan, Almaty'.
+
+    No brackets of its own, so that a page may put the name in one pair: "10:30 (Казахстан, Алматы)".
+    """
     zone = _zone(tz)
     locale = babel_locale()
     territory = get_global("zone_territories").get(zone.key)
     if territory is None:  # UTC and Etc/* zones belong to no country: their names say enough
         return zone.key
-    if locale.language == "ru":
-        # CLDR's Russian region format reads "..., летнее время" (summer time) for every zone, which is
-        # wrong for Kazakhstan and Russia; say "Казахстан (Алматы)" instead.
-        city = babel_dates.get_timezone_location(zone, locale=locale, return_city=True)
-        country = locale.territories.get(territory, "")
-        return f"{country} ({city})" if country and city and country != city else city or zone.key
-    return babel_dates.get_timezone_location(zone, locale=locale, return_city=False) or zone.key
+    language = str(locale.language)
+    city = _CITY_NAMES.get((language, zone.key)) or babel_dates.get_timezone_location(
+        zone, locale=locale, return_city=True
+    )
+    country = _TERRITORY_NAMES.get((language, territory)) or locale.territories.get(territory, "")
+    return f"{country}, {city}" if country and city and country != city else city or country or zone.key
+
+
+def sender_name(configured: str, language: str | None = None) -> str:
+    """The From name of emails and the organiser of invites: the configured name, or the service's own
+    translated name in the recipient's language."""
+    if configured:
+        return configured
+    if language is None:
+        return gettext(SENDER_NAME)
+    with use_locale(language):
+        return gettext(SENDER_NAME)
+
+
+SENDER_NAME = N_("Union legal consultations")
 
 
 def localized(row: Any, field: str) -> str:

@@ -50,6 +50,7 @@ class Server:
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     workers: bool = True
     union_name: str = ""
+    union_bin: str = ""  # the union's business identification number (БИН), named in the consent texts
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Smtp:
     tls: str = _spec(default="none", choices=("none", "starttls", "tls"))
     timeout_seconds: int = _spec(default=20, min=1, max=600)
     mail_from: str = "consult@localhost"
-    mail_from_name: str = "Consult"
+    mail_from_name: str = ""  # empty: the service's name in the recipient's language (i18n.sender_name)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ class Video:
     jitsi_app_secret: str = ""
     bbb_url: str = ""
     bbb_secret: str = ""
+    hosted_abroad: bool = (
+        True  # the provider's servers are outside Kazakhstan (meet.jit.si is): the consent says so
+    )
 
 
 @dataclass(frozen=True)

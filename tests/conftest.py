@@ -25,12 +25,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 
-from consult.app import create_app
+from consult.app import create_app, register_outbox
 from consult.db import EmbeddedPostgres, migrate
 from consult.security import booking_token, hash_password, hash_token, new_token
 from consult.settings import Settings, load_settings
 
 _counter = itertools.count()
+# As in every process that sends (the web app and `consult worker`): the outbox knows the renderers of
+# the capabilities, so a test that renders a queued row without starting an app renders it the same way.
+register_outbox()
 
 
 def url_with_database(url: str, name: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FOUNDATION = {"settings", "i18n", "security", "logs", "batching", "errors", "keys", "forms"}
+FOUNDATION = {"settings", "i18n", "security", "logs", "batching", "errors", "keys", "forms", "holiday_names"}
 INFRASTRUCTURE = {
     "db",
     "ratelimit",
@@ -50,6 +50,7 @@ CAPABILITIES = {
     "privacy",
     "ops",
     "mail",
+    "consent",
 }
 # Modules of a capability that others may use besides its service: pure code, no I/O of their own.
 PURE = {

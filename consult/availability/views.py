@@ -7,11 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_calendars
 from aiohttp import web
 from babel.dates import get_day_names
 
-from consult import keys
+from consult import holiday_names, keys
 from consult.availability import queries
 from consult.availability.forms import (
     Availability,
@@ -25,7 +24,7 @@ from consult.availability.forms import (
 from consult.availability.service import bookable_spans
 from consult.availability.slots import date_window, rfc3339
 from consult.errors import ApiError, NotFound, invalid
-from consult.i18n import N_, babel_locale, current_language, current_timezone, gettext, localized
+from consult.i18n import N_, babel_locale, capitalized, current_language, current_timezone, gettext, localized
 from consult.web import allow, current_user, json_response, read_json, render, request_zone
 
 routes = web.RouteTableDef()
@@ -69,7 +68,7 @@ def clock(request: web.Request) -> datetime:
 
 def weekday_name(weekday: int) -> str:
     """Name an ISO weekday (1 = Monday) in the reader's language."""
-    return str(get_day_names("wide", locale=babel_locale())[weekday - 1])
+    return capitalized(str(get_day_names("wide", locale=babel_locale())[weekday - 1]))
 
 
 def zone_choices(current: str) -> list[str]:
@@ -289,12 +288,8 @@ async def availability_save(request: web.Request) -> web.StreamResponse:
 
 
 def holidays_named(years: list[int]) -> list[tuple[date, str]]:
-    """Return Kazakhstan's public days off with their names in the reader's language where known."""
-    language = {"ru": "ru", "kk": "kk", "en": "en_US"}[current_language()]
-    calendar = holiday_calendars.country_holidays("KZ", years=years)
-    if language in calendar.supported_languages:
-        calendar = holiday_calendars.country_holidays("KZ", years=years, language=language)
-    return sorted(calendar.items())
+    """Return Kazakhstan's public days off with their names in the reader's language."""
+    return holiday_names.holidays_named(years, current_language())
 
 
 @routes.get("/staff/closures", name="staff-closures")

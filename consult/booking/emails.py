@@ -16,7 +16,7 @@ import asyncpg
 
 from consult import links
 from consult.calendar.ics import Invite, build_invite
-from consult.i18n import N_, gettext, localized, use_locale
+from consult.i18n import N_, gettext, localized, sender_name, use_locale
 from consult.mail.message import make_message_id
 from consult.mail.outbox import ToRender, enqueue, enqueue_rendered
 from consult.mail.render import compose
@@ -45,7 +45,9 @@ def participant_invite(settings: Settings, booking: Any, role: str, method: str)
         summary = gettext("Union legal consultation: %(topic)s") % {"topic": localized(booking, "name")}
         join = None if settings.video.provider == "none" else links.join_url(settings, booking, role)
         description = (
-            gettext("Join the call with the link below.") if join else gettext("The lawyer will call you.")
+            gettext("Join link (opens 10 minutes before the start): %(url)s") % {"url": join}
+            if join
+            else gettext("The lawyer will call you.")
         )
         if member:
             description += "\n\n" + gettext("Manage your booking: %(url)s") % {
@@ -91,7 +93,9 @@ def _invite(
             description=description,
             join_url=join_url,
             organizer_email=settings.smtp.mail_from,
-            organizer_name=settings.smtp.mail_from_name,
+            organizer_name=sender_name(
+                settings.smtp.mail_from_name, booking["language"] if member else booking["lawyer_language"]
+            ),
             attendee_email=booking["member_email"] if member else booking["lawyer_email"],
             attendee_name=booking["member_name"] if member else booking["lawyer_name"],
             dtstamp=datetime.now(UTC),

@@ -24,6 +24,7 @@ from consult.booking.forms import BookingRequest
 from consult.booking.refusals import member_busy, slot_taken
 from consult.booking.states import ActorNotAllowed, Change, InvalidTransition, transition
 from consult.booking.writer import BookingWriter, without_rate_limits, write_now
+from consult.consent import service as consent
 from consult.errors import ApiError, Forbidden, conflict, invalid, not_found
 from consult.i18n import N_
 from consult.mail import outbox
@@ -215,7 +216,7 @@ def _arguments(
         req.question,
         req.timezone,
         now,
-        settings.booking.consent_version,
+        consent.version(settings, "booking"),  # the text the form showed, in the reader's language
         nonce,
         links.manage_token_hash(settings, nonce),
         booking["ical_uid"],

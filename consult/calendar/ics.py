@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from icalendar import Alarm, Calendar, Event, vCalAddress, vUri
 
 from consult.forms import normalize_address
+from consult.i18n import gettext
 
 __all__ = ["PRODID", "FeedEvent", "Invite", "build_feed", "build_invite", "google_calendar_url"]
 
@@ -62,6 +63,7 @@ class FeedEvent:
     dtstamp: datetime
     join_url: str | None = None
     location_text: str | None = None
+    conference_label: str = "Video consultation"  # pass the translated label (gettext) in the feed's language
 
 
 def clean_text(text: str, *, multiline: bool = False) -> str:
@@ -191,7 +193,7 @@ def build_invite(inv: Invite) -> bytes:
         # A cancelled event must not ring, so only REQUEST carries the reminder.
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", clean_text(inv.summary) or "Reminder")
+        alarm.add("description", clean_text(inv.summary) or gettext("Reminder"))
         alarm.add("trigger", -REMINDER_BEFORE)
         event.add_component(alarm)
     cal.add_component(event)
@@ -222,7 +224,7 @@ def build_feed(events: list[FeedEvent], name: str) -> bytes:
                 dtstamp=item.dtstamp,
                 join_url=item.join_url,
                 location_text=item.location_text,
-                conference_label="Video consultation",
+                conference_label=item.conference_label,
             )
         )
     return bytes(cal.to_ical())

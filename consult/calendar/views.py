@@ -63,6 +63,7 @@ async def calendar_feed(request: web.Request) -> web.Response:
                     % {"id": row["id"]},
                     dtstamp=row["updated_at"],
                     join_url=join,
+                    conference_label=gettext("Video consultation"),
                 )
             )
     return web.Response(

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from consult.i18n import use_locale
+from consult.i18n import sender_name, use_locale
 from consult.mail.message import build_message, make_message_id
 from consult.settings import Settings
 from consult.templating import email_environment
@@ -63,7 +63,7 @@ def compose(
     domain = settings.smtp.mail_from.partition("@")[2] or "localhost"
     return build_message(
         from_addr=settings.smtp.mail_from,
-        from_name=settings.smtp.mail_from_name,
+        from_name=sender_name(settings.smtp.mail_from_name, language),
         to_addr=to_addr,
         to_name=to_name,
         subject=rendered.subject,

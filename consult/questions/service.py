@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from consult import ratelimit
+from consult.consent import service as consent
 from consult.errors import conflict, invalid, not_found
 from consult.i18n import N_
 from consult.mail.outbox import enqueue
@@ -138,7 +139,7 @@ async def ask(
                     "topic_id": topic["id"],
                     "timezone": settings.i18n.default_timezone,
                     "created_at": now,
-                    "consent_version": settings.booking.consent_version,
+                    "consent_version": consent.version(settings, "question"),
                     "due_at": deadlines.answer_due(now, limits.answer_working_days, closed),
                 },
             )

@@ -149,7 +149,7 @@ async def test_lawyer_saving_broken_hours_is_told_what_is_wrong_with_each_field_
     status, body = await put(client, csrf, BROKEN, lang="kk")
     assert status == 400
     assert body["error"]["fields"]["weekly.2.end"] == "Аяқталуы басталуынан ерте."
-    assert body["error"]["fields"]["timezone"] == "Белгісіз уақыт белдеуі."
+    assert body["error"]["fields"]["timezone"] == "Белгісіз сағат белдеуі."
     assert body["error"]["fields"]["topics.1"] == "Белгісіз тақырып."
     assert body["error"]["fields"]["weekly.4.start"] == "Уақытты СС:ММ түрінде көрсетіңіз, мысалы 09:30."
     # Nothing was saved.

@@ -222,7 +222,7 @@ async def test_an_unknown_zone_is_refused_in_the_readers_language(client_at: Cli
     assert body["error"]["fields"] == {"tz": "Неизвестный часовой пояс."}
     status, body = await get_slots(client, topic="dismissal", tz="../../etc/passwd", lang="kk")
     assert status == 400
-    assert body["error"]["fields"] == {"tz": "Белгісіз уақыт белдеуі."}
+    assert body["error"]["fields"] == {"tz": "Белгісіз сағат белдеуі."}
 
 
 async def test_an_unknown_topic_is_not_found_and_a_missing_one_is_a_bad_request(client_at: ClientAt) -> None:

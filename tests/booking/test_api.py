@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from consult import keys
+from consult.consent.service import version
 from tests.booking.conftest import book, booking_body, manage_token, queued, slot
 from tests.conftest import Factory, login, make_settings
 
@@ -34,7 +36,9 @@ async def test_member_books_a_free_slot_and_gets_only_the_confirmation_email(
     }
     row = await db.fetchrow("SELECT * FROM bookings WHERE id = $1", body["id"])
     assert row["member_email"] == "member1@example.org"
-    assert row["consent_version"] == "2026-11" and row["consent_at"] is not None
+    # The version of the consent text as the request read it (Russian): its form, language and a hash.
+    assert row["consent_version"] == version(client.app[keys.SETTINGS], "booking", "ru")
+    assert row["consent_version"].startswith("booking.ru.") and row["consent_at"] is not None
     assert row["timezone"] == "Asia/Almaty"
     assert row["hold_expires_at"] - row["consent_at"] == timedelta(minutes=30)
     events = await db.fetch("SELECT actor, from_status, to_status FROM booking_events")

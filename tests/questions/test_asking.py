@@ -11,6 +11,7 @@ import asyncpg
 from aiohttp import FormData
 
 from consult.app import create_app
+from consult.consent.service import version
 from consult.security import hash_token
 from consult.settings import Settings
 from tests.conftest import make_settings
@@ -63,7 +64,8 @@ async def test_member_asks_in_writing_and_gets_an_email_with_a_private_link(
     }
     assert row["member_email"] == "aigul@example.kz" and row["membership_no"] == "KZ-1234"
     assert (
-        row["consent_version"] == settings.booking.consent_version and row["consent_at"] == row["created_at"]
+        row["consent_version"] == version(settings, "question", "ru")
+        and row["consent_at"] == row["created_at"]
     )
     assert row["status"] == "new" and row["assigned_lawyer_id"] is None and row["due_at"] > row["created_at"]
 

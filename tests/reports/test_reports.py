@@ -90,7 +90,7 @@ async def test_staff_get_consultations_counted_by_region_topic_month_lawyer_and_
     assert answers["topic"]["rows"] == [
         {"key": "dismissal", "label": "Dismissal and redundancy", **counts(3, completed=2, no_show=1)},
         {"key": "pay", "label": "Pay and deductions", **counts(2, cancelled=1, completed=1)},
-        {"key": "leave", "label": "Annual and teachers' leave", **counts(1, confirmed=1)},
+        {"key": "leave", "label": "Annual leave (teachers' extended leave)", **counts(1, confirmed=1)},
     ]
     assert answers["month"]["rows"] == [
         {"key": "2025-01", "label": "January 2025", **counts(3, completed=2, no_show=1)},
@@ -199,7 +199,7 @@ async def test_each_chart_has_its_table_and_the_csv_download_matches_the_table(
     reader = TableReader()
     reader.feed(page)
     assert reader.tables["table-region"] == [
-        ["Region", "Total", "Pending", "Confirmed", "Cancelled", "Completed", "No-show"],
+        ["Region", "Total", "Waiting for confirmation", "Confirmed", "Cancelled", "Completed", "No-show"],
         ["Astana", "3", "0", "1", "0", "1", "1"],
         ["Almaty", "2", "0", "0", "1", "1", "0"],
         ["not given", "1", "0", "0", "0", "1", "0"],

@@ -107,8 +107,8 @@ async def test_the_page_speaks_the_members_booking_language_unless_she_chose_ano
     kazakh = await (await client.get(path, params={"lang": "kk"})).text()
     english = await (await client.get(path, params={"lang": "en"})).text()
 
-    assert '<html lang="ru">' in russian and "Консультация ещё не открыта" in russian
-    assert '<html lang="kk">' in kazakh and "Кеңес әлі ашылған жоқ" in kazakh
+    assert '<html lang="ru">' in russian and "Подключение к консультации ещё не открыто" in russian
+    assert '<html lang="kk">' in kazakh and "Кеңеске қосылу әлі ашылған жоқ" in kazakh
     assert '<html lang="en">' in english and "Your consultation is not open yet" in english
 
 
