@@ -47,9 +47,13 @@ SITEMAP_LIMIT = 50000  # the sitemap protocol's limit per file
 KIND_LABELS = {
     "person": N_("Name"),
     "iin": N_("IIN or BIN"),
+    "bin": N_("BIN"),
     "phone": N_("Phone"),
     "email": N_("Email"),
+    "handle": N_("Messenger or social account"),
     "id_document": N_("Identity document"),
+    "number": N_("Personal number (card, employee, plate)"),
+    "birth_date": N_("Date of birth"),
     "address": N_("Address"),
     "organization": N_("Organisation"),
     "location": N_("Village"),

@@ -15,22 +15,42 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from consult.archive.redaction import names
+
 __all__ = [
     "KINDS",
     "PLACEHOLDERS",
     "Finding",
     "apply_redactions",
     "find_pii",
+    "find_pii_in_texts",
     "is_valid_iin",
     "placeholder_for",
 ]
 
-KINDS = ("person", "iin", "phone", "email", "id_document", "address", "organization", "location")
+KINDS = (
+    "person",
+    "iin",
+    "bin",
+    "phone",
+    "email",
+    "handle",
+    "id_document",
+    "number",
+    "birth_date",
+    "address",
+    "organization",
+    "location",
+)
 
 PLACEHOLDERS: dict[str, dict[str, str]] = {
     "ru": {
         "person": "[ФИО]",
         "iin": "[ИИН]",
+        "bin": "[БИН]",
+        "handle": "[аккаунт]",
+        "number": "[номер]",
+        "birth_date": "[дата рождения]",
         "phone": "[телефон]",
         "email": "[email]",
         "id_document": "[документ]",
@@ -42,6 +62,10 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
     "kk": {
         "person": "[аты-жөні]",
         "iin": "[ЖСН]",
+        "bin": "[БСН]",
+        "handle": "[аккаунт]",
+        "number": "[нөмір]",
+        "birth_date": "[туған күні]",
         "phone": "[телефон]",
         "email": "[email]",
         "id_document": "[құжат]",
@@ -53,6 +77,10 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
     "en": {
         "person": "[name]",
         "iin": "[IIN]",
+        "bin": "[BIN]",
+        "handle": "[account]",
+        "number": "[number]",
+        "birth_date": "[date of birth]",
         "phone": "[phone]",
         "email": "[email]",
         "id_document": "[document]",
@@ -109,19 +137,128 @@ def is_valid_iin(value: str) -> bool:
     return check == digits[11]
 
 
-_TWELVE_DIGITS = re.compile(r"(?<![\d+])\d{12}(?!\d)")
+# Twelve digits in any grouping: "791122300564", "7911 2230 0564", "870605-300-415", "230214 501 834".
+_TWELVE_DIGITS = re.compile(r"(?<![\d+\-])\d(?:[ \-]?\d){11}(?![\d])(?![ \-]\d)")
+_IIN_LABEL = re.compile(r"(?:ИИН|ЖСН|IIN)\s*[:№-]?\s*$", re.IGNORECASE)
+_BIN_LABEL = re.compile(r"(?:БИН|БСН|BIN)\s*[:№-]?\s*$", re.IGNORECASE)
 # A labelled number is PII even with a typo in it, so after the label the checksum is not required.
 _IIN_LABELLED = re.compile(
-    r"(?:ИИН|БИН|ЖСН|БСН|IIN|BIN)\s*[:№-]?\s*(\d{12}|\d{4}[ -]\d{4}[ -]\d{4}|\d{6} \d{6})(?!\d)"
+    r"(ИИН|БИН|ЖСН|БСН|IIN|BIN)\s*[:№-]?\s*(\d{12}|\d{4}[ -]\d{4}[ -]\d{4}|\d{6}[ -]\d{6}|\d{6}[ -]\d{3}[ -]\d{3})(?!\d)"
 )
+
+
+def is_bin(value: str) -> bool:
+    """A BIN (an organisation's number) has 4, 5 or 6 in fifth place where an IIN has a day of month."""
+    return value[4] in "456"
 
 
 def _find_iin(text: str) -> Iterator[Finding]:
     for m in _TWELVE_DIGITS.finditer(text):
-        if is_valid_iin(m.group()):
-            yield Finding("iin", m.start(), m.end(), m.group())
+        digits = re.sub(r"\D", "", m.group())
+        groups = re.split(r"[ \-]", m.group())
+        # Groups of one digit are a list of numbers, not a number written in groups.
+        if any(len(g) < 2 for g in groups) or not is_valid_iin(digits):
+            continue
+        before = text[max(0, m.start() - 12) : m.start()]
+        kind = (
+            "bin"
+            if _BIN_LABEL.search(before) or (is_bin(digits) and not _IIN_LABEL.search(before))
+            else "iin"
+        )
+        yield Finding(kind, m.start(), m.end(), m.group())
     for m in _IIN_LABELLED.finditer(text):
-        yield Finding("iin", m.start(1), m.end(1), m.group(1))
+        kind = "bin" if m.group(1).upper() in ("БИН", "БСН", "BIN") else "iin"
+        yield Finding(kind, m.start(2), m.end(2), m.group(2))
+
+
+# --- bank cards, employee and membership numbers, car plates -----------------------------------------
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+_CARD = re.compile(r"(?<![\d])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?![\d])")
+_NUMBER_LABELLED = re.compile(
+    r"(?:табельн\w*\s+(?:номер\w*|№)|таб\.\s?№|табель\w*\s+(?:нөмір\w*|№)|"
+    r"членск\w*\s+билет\w*|профсоюзн\w*\s+билет\w*|мүшелік\s+билет\w*|кәсіподақ\s+билет\w*|"
+    r"номер\w*\s+(?:карт\w*|сч[её]т\w*|договор\w*\s+займа)|карт\w*\s+нөмір\w*|шот\s+нөмір\w*|"
+    r"employee\s+(?:number|no\.?|id)|staff\s+(?:number|no\.?|id)|membership\s+(?:card|number)|"
+    r"card\s+(?:number|no\.?)|пропуск\w*|бейдж\w*)"
+    r"[^\d\n]{0,12}?(?:№|N|No\.?|#)?\s?([A-ZА-Я]{0,3}[ -]?\d[\d \-]{2,22}\d)(?![\d])",
+    re.IGNORECASE,
+)
+# Kazakh plates: 123ABC02 / 123 AB 02 (since 2012), A123BCD (before); the letters are Latin.
+_PLATE = re.compile(r"(?<![\w-])(?:\d{3}\s?[A-Z]{2,3}\s?\d{2}|[A-Z]\s?\d{3}\s?[A-Z]{2,3})(?![\w-])")
+_PLATE_LABEL = re.compile(
+    r"(?:гос\.?\s*номер\w*|госномер\w*|номер\w*\s+(?:машин|автомоб)\w*|нөмір\w*|plate\w*|машин\w*|автомоб\w*|көлі\w*)",
+    re.IGNORECASE,
+)
+
+
+def _find_numbers(text: str) -> Iterator[Finding]:
+    for m in _CARD.finditer(text):
+        if luhn_ok(re.sub(r"\D", "", m.group())):
+            yield Finding("number", m.start(), m.end(), m.group())
+    for m in _NUMBER_LABELLED.finditer(text):
+        yield _trimmed("number", text, m.start(1), m.end(1))
+    for m in _PLATE.finditer(text):
+        if _PLATE_LABEL.search(text[max(0, m.start() - 40) : m.start()]) or re.fullmatch(
+            r"\d{3}[A-Z]{2,3}\d{2}", m.group()
+        ):
+            yield Finding("number", m.start(), m.end(), m.group())
+
+
+# --- handles -----------------------------------------------------------------------------------------
+
+_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,30}[A-Za-z0-9_])?(?![\w@])")
+_HANDLE_LABELLED = re.compile(
+    r"(?:телеграм\w*|telegram|инстаграм\w*|instagram|инста|тикток\w*|tiktok|t\.me/|instagram\.com/)"
+    r"[^\S\n]*(?:[:—–-]|аккаунт\w*|страниц\w*|ник\w*)?[^\S\n]*([A-Za-z0-9_][A-Za-z0-9_.]{3,30}[A-Za-z0-9_])(?![\w@])",
+    re.IGNORECASE,
+)
+
+
+def _find_handle(text: str) -> Iterator[Finding]:
+    for m in _HANDLE.finditer(text):
+        yield Finding("handle", m.start(), m.end(), m.group())
+    for m in _HANDLE_LABELLED.finditer(text):
+        if any(c.isdigit() or c == "_" for c in m.group(1)) or "/" in m.group():
+            yield Finding("handle", m.start(1), m.end(1), m.group(1))
+
+
+# --- birth dates -------------------------------------------------------------------------------------
+
+_MONTHS = (
+    r"(?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр|"
+    r"қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december)[а-яәғқңөұүһіa-z]*"
+)
+_DATE = (
+    r"(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}"
+    rf"|\d{{1,2}}\s+{_MONTHS}\s+(?:19|20)\d{{2}}(?:\s*(?:года|г\.|жыл\w*))?"
+    rf"|{_MONTHS}\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}"
+    rf"|(?:19|20)\d{{2}}\s*(?:жылғы|ж\.|года|г\.)?\s*\d{{1,2}}\s*{_MONTHS}"
+    r"|(?:19|20)\d{2}(?=\s*г\.\s?р\.|\s*года\s+рождения|\s*жылы\s+туған|\s*ж\.\s?т\.))"
+)
+_BIRTH_WORD = re.compile(
+    r"(?:родил\w*|рожден\w*|рождения|г\.\s?р\.|туған\w*|туды|туылған\w*|туылды|ж\.\s?т\.|born|birth\w*|d\.o\.b\.?|dob)",
+    re.IGNORECASE,
+)
+_DATE_RX = re.compile(rf"(?<![\d.])(?:{_DATE})(?![\d])", re.IGNORECASE)
+
+
+def _find_birth_date(text: str) -> Iterator[Finding]:
+    for m in _DATE_RX.finditer(text):
+        around = text[max(0, m.start() - 40) : m.start()] + " | " + text[m.end() : m.end() + 25]
+        if _BIRTH_WORD.search(around):
+            yield _trimmed("birth_date", text, m.start(), m.end())
 
 
 # --- email -------------------------------------------------------------------------------------------
@@ -288,17 +425,7 @@ def _find_organization(text: str) -> Iterator[Finding]:
 
 # --- persons -----------------------------------------------------------------------------------------
 
-# Surname endings of Russian, Kazakh and Ukrainian family names, with Russian case endings after them.
-_SURNAME_RU = re.compile(
-    rf"^[{UP}][{LO}]+(?:(?:ов|ев|ёв|ин|ын)(?:а|у|ым|ом|е|ой|ою|ых|ыми|ы|ую)?|(?:енко|чук|юк|дзе|швили|ян|янц)"
-    rf"|(?:ұлы|улы|қызы|кызы))(?:-?{KK_CASE})?$"
-)
-_SURNAME_EN = re.compile(r"^[A-Z][a-z]+(?:ov|ev|in|yn|ova|eva|ina|yna|uly|kyzy|enko|chuk|yan)$")
-_PATRONYMIC = re.compile(
-    rf"^[{UP}][{LO}]+(?:(?:ович|евич|ьич|ич)(?:а|у|ем|е|ом)?|(?:овн|евн|ичн)(?:а|ы|е|у|ой|ою)"
-    rf"|(?:ұлы|улы|қызы|кызы))(?:-?{KK_CASE})?$"
-)
-_INITIAL = re.compile(rf"^[{UP}A-Z]\.$")
+_INITIAL = re.compile(rf"^(?:[{UP}A-Z](?:h)?\.|[{LO}a-z]\.)$")
 
 # Words that start a sentence or name a role next to a name; never part of the name itself.
 _NOT_NAMES = frozenset(
@@ -313,28 +440,22 @@ _NOT_NAMES = frozenset(
     жұбайым күйеуім әйелім меңгеруші меңгерушісі орынбасары басшы басшысы төраға
     приказ приказом заявление статья согласно также однако но и а или если когда после
     школа гимназия лицей колледж университет
-    hello dear my i we the mr mrs ms dr director teacher principal colleague
+    hello dear my i we the mr mrs ms dr director teacher principal colleague prof
     """.split()
 )
 # What comes right before a name when a text introduces or cites a person.
-_INTRO_ENDINGS = (
-    "меня зовут",
-    "зовут",
-    "я —",
-    "я -",
-    "атым",
-    "есімім",
-    "аты-жөнім",
-    "my name is",
-    "i am",
-    "i'm",
-    "this is",
+_INTRO = re.compile(
+    r"(?<![\w-])(?:меня\s+зовут|зовут|я|я\s*[—–-]|мен|атым|аты|есімім|есімі|тегім|тегі|аты-жөнім|аты-жөні|фамилия|"
+    r"фамилия\s+моя|моя\s+фамилия|имя|my\s+name\s+is|name\s+is|i\s+am|i'm|this\s+is|ya|men|menya\s+zovut)"
+    r"[\s,:]*$",
+    re.IGNORECASE,
 )
 _ROLE_WORD = re.compile(
     r"(?:директор\w*|завуч\w*|заведующ\w*|заместител\w*|руководител\w*|начальник\w*|коллег\w*|"
     r"муж\w*|жена|жены|супруг\w*|председател\w*|бухгалтер\w*|методист\w*|инспектор\w*|подписал\w*|"
     r"меңгеруші\w*|орынбасар\w*|әріптес\w*|күйеу\w*|жұбай\w*|басшы\w*|гражданин\w*|гражданк\w*|"
-    r"г-н|г-жа|mr\.?|mrs\.?|ms\.?|dr\.?)"
+    r"учител\w*|сын|сына|дочь|дочери|родител\w*|мұғалім\w*|ученик\w*|ученица|оқушы\w*|"
+    r"г-н|г-жа|mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?|director|teacher|colleague|dean|head)"
 )
 
 
@@ -343,9 +464,10 @@ def _introduces_person(before: str) -> bool:
     words = before.split()[-3:]
     if not words:
         return False
-    tail = " ".join(words).lower().rstrip(":,")
-    if tail.endswith(_INTRO_ENDINGS):
-        return True
+    if _INTRO.search(" ".join(words)) and not before.rstrip().endswith((".", "!", "?")):
+        tail = before.rstrip()
+        # "я" and "мен" only introduce a name right before it, not across a full stop.
+        return bool(_INTRO.search(tail[-30:]))
     return bool(_ROLE_WORD.fullmatch(words[-1].lower().rstrip(":,")))
 
 
@@ -356,56 +478,38 @@ def _starts_sentence(before: str) -> bool:
 
 # A capitalised word before these is a place ("Қарағанды облысы", "Зерендинского района").
 _GEO_AFTER = re.compile(
-    r"^\s+(?:облыс\w*|қала\w*|аудан\w*|област\w*|район\w*|город\w*|region|city|district)", re.IGNORECASE
+    r"^\s+(?:облыс\w*|қала\w*|аудан\w*|област\w*|район\w*|город\w*|ауыл\w*|кент\w*|көше\w*|даңғыл\w*|"
+    r"region|city|district|street|village)",
+    re.IGNORECASE,
 )
-_TOKEN = re.compile(rf"{CAP}|{LCAP}|[{UP}A-Z]\.")
-
-# Common first names: a pair of capitalised words where one is a known first name is a person.
-_FIRST_NAMES = frozenset(
-    """
-    айгуль айгүл айгерим айжан айнур айнура айсулу алия алма асель әсел асем әсем ботагоз ботагөз гульнара
-    гүлнар гульмира гүлмира гульжан дана данара динара жанар жанна жибек зарина зауре зәуре индира камила
-    карлыгаш қарлығаш куралай құралай ляззат мадина майра макпал мақпал меруерт назым сауле сәуле сандугаш
-    салтанат толкын толқын умут үміт шолпан эльмира айдана аружан балжан гаухар гаухар жазира нургуль нұргүл
-    асылбек азамат айбек алибек алмас арман аскар асқар бауыржан бахыт бақыт берик берік болат даурен дәурен
-    даулет дәулет данияр ерлан ербол ержан еркин еркін жандос жасулан кайрат қайрат канат қанат куаныш
-    қуаныш марат мейрам нурлан нұрлан нуржан нұржан олжас руслан самат серик серік талгат талғат тимур
-    улан ұлан ермек бекзат арсен рустам ринат нурсултан нұрсұлтан абай асан мухтар мұхтар габит ғабит
-    александр алексей андрей анатолий борис вадим валерий василий виктор виталий владимир вячеслав геннадий
-    дмитрий евгений иван игорь константин максим михаил николай олег павел петр пётр роман сергей станислав
-    юрий ярослав анна алена алёна валентина галина дарья екатерина елена ирина людмила марина мария надежда
-    наталья наталия оксана ольга светлана татьяна юлия любовь лариса нина тамара вера
-    """.split()
-)
-_EQUIV = str.maketrans("әөұүқғңһі", "аоуукгнхи")
+_WORD_CHARS = rf"{UP}{LO}A-Za-z"
+_TOKEN = re.compile(rf"[{LO}a-z]\.\s?[{LO}a-z]\.|[{UP}A-Z]h?\.|[{_WORD_CHARS}]+(?:['’-][{_WORD_CHARS}]+)*")
 
 
-def _fold(word: str) -> str:
-    return word.lower().replace("ё", "е").translate(_EQUIV)
-
-
-_FIRST_NAMES_FOLDED = frozenset(_fold(n) for n in _FIRST_NAMES)
-_NAME_ENDINGS = ("ой", "ою", "ей", "ем", "ом", "ым", "а", "я", "ы", "и", "е", "у", "ю")
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
 
 
 def _is_first_name(word: str) -> bool:
-    folded = _fold(word)
-    if folded in _FIRST_NAMES_FOLDED:
-        return True
-    for ending in _NAME_ENDINGS:
-        if folded.endswith(ending):
-            stem = folded[: -len(ending)]
-            if any(stem + restored in _FIRST_NAMES_FOLDED for restored in ("", "а", "й")):
-                return True
-    return False
+    info = names.word_info(word)
+    return info.first and not info.famous
 
 
 def _is_surname(word: str) -> bool:
-    return bool(_SURNAME_RU.match(word) or _SURNAME_EN.match(word))
+    info = names.word_info(word)
+    return info.surname and not info.famous
+
+
+def _is_patronymic(word: str) -> bool:
+    return names.word_info(word).patronymic
+
+
+def _is_initial(word: str) -> bool:
+    return bool(_INITIAL.match(word)) or bool(re.fullmatch(rf"[{LO}a-z]\.\s?[{LO}a-z]\.", word))
 
 
 def _chains(text: str) -> Iterator[list[re.Match[str]]]:
-    """Yield runs of capitalised words and initials separated by single spaces."""
+    """Yield runs of words and initials separated by at most two spaces."""
     chain: list[re.Match[str]] = []
     for m in _TOKEN.finditer(text):
         if chain:
@@ -418,16 +522,31 @@ def _chains(text: str) -> Iterator[list[re.Match[str]]]:
         yield chain
 
 
+def _capitalised_runs(chain: list[re.Match[str]]) -> Iterator[list[re.Match[str]]]:
+    run: list[re.Match[str]] = []
+    for m in chain:
+        word = m.group()
+        if _is_cap(word) and (not word.isupper() or len(word) > 3 or _INITIAL.match(word)):
+            run.append(m)
+        else:
+            if run:
+                yield run
+            run = []
+    if run:
+        yield run
+
+
 def _find_person_by_shape(text: str) -> Iterator[Finding]:
     for chain in _chains(text):
-        # Drop leading role words ("Завуч Мамыров ...") and sentence openers ("Мен Нұрланов ...").
-        while chain and chain[0].group().lower() in _NOT_NAMES:
-            chain = chain[1:]
-        while chain and chain[-1].group().lower() in _NOT_NAMES:
-            chain = chain[:-1]
-        if not chain:
-            continue
-        yield from _persons_in_chain(text, chain)
+        for run in _capitalised_runs(chain):
+            # Drop leading role words ("Завуч Мамыров ...") and sentence openers ("Мен Нұрланов ...").
+            while run and run[0].group().lower() in _NOT_NAMES:
+                run = run[1:]
+            while run and run[-1].group().lower() in _NOT_NAMES:
+                run = run[:-1]
+            if run:
+                yield from _persons_in_chain(text, run)
+        yield from _lowercase_persons(text, chain)
 
 
 def _persons_in_chain(text: str, chain: list[re.Match[str]]) -> Iterator[Finding]:
@@ -449,91 +568,134 @@ def _persons_in_chain(text: str, chain: list[re.Match[str]]) -> Iterator[Finding
         and _starts_sentence(text[max(0, chain[0].start() - 3) : chain[0].start()])
         and not _is_surname(words[0])
         and not _is_first_name(words[0])
-        and not _PATRONYMIC.match(words[1])
+        and not _is_patronymic(words[1])
     ):
         words, chain, initials = words[1:], chain[1:], initials[1:]
-    names = [w for w, ini in zip(words, initials, strict=True) if not ini]
-    if not names:
+    names_ = [w for w, ini in zip(words, initials, strict=True) if not ini]
+    if not names_ or all(names.word_info(n).famous for n in names_):
         return
     start, end = chain[0].start(), chain[-1].end()
     before = text[max(0, start - 40) : start]
+    mid_sentence = not _starts_sentence(before)
     is_person = False
-    if any(initials) and (len(names) >= 1 and (sum(initials) >= 2 or any(_is_surname(n) for n in names))):
+    if any(initials) and (sum(initials) >= 2 or any(_is_surname(n) for n in names_)):
         is_person = True
-    elif len(names) >= 2 and any(_PATRONYMIC.match(n) for n in names[1:]):
+    elif len(names_) >= 2 and any(_is_patronymic(n) for n in names_[1:]):
         is_person = True
-    elif len(names) >= 2 and any(_is_surname(n) or _is_first_name(n) for n in names):
+    elif len(names_) >= 2 and any(_is_surname(n) or _is_first_name(n) for n in names_):
         is_person = True
     elif _introduces_person(before):
         is_person = True
-    elif len(names) == 1 and _is_surname(names[0]) and not _starts_sentence(before):
-        # A lone surname in mid-sentence ("приказ подписал Оспанов").
-        is_person = True
+    elif len(names_) == 1 and mid_sentence:
+        # A lone surname or first name in mid-sentence ("приказ подписал Оспанов", "спросите Айгерим").
+        info = names.word_info(names_[0])
+        is_person = (info.surname or info.first) and not (info.common or info.famous or info.guessed)
     if is_person and not _GEO_AFTER.match(text[end : end + 20]):
-        if len(names) > 4:
+        if len(names_) > 4:
             return
         yield Finding("person", start, end, text[start:end])
 
 
-_SKIP_NAME_PARTS = frozenset({"улы", "ұлы", "кызы", "қызы", "оглы"})
-_CLASS = {
-    "а": "аә",
-    "ә": "аә",
-    "о": "оө",
-    "ө": "оө",
-    "у": "уұү",
-    "ұ": "уұү",
-    "ү": "уұү",
-    "к": "кқ",
-    "қ": "кқ",
-    "г": "гғ",
-    "ғ": "гғ",
-    "н": "нң",
-    "ң": "нң",
-    "х": "хһ",
-    "һ": "хһ",
-    "и": "иі",
-    "і": "иі",
-    "е": "её",
-    "ё": "её",
-}
-
-
-@functools.lru_cache(maxsize=256)
-def _known_name_pattern(name: str) -> re.Pattern[str] | None:
-    """Build a pattern for the parts of a booking's name in any case form and Kazakh-Russian spelling."""
-    alternatives = []
-    for part in re.findall(rf"[{UP}{LO}A-Za-z]+(?:-[{UP}{LO}A-Za-z]+)*", name):
-        low = part.lower()
-        if len(low) < 3 or low in _SKIP_NAME_PARTS:
+def _lowercase_persons(text: str, chain: list[re.Match[str]]) -> Iterator[Finding]:
+    """Names written in lower case ("кенжебаева алия", "пак л.н.", "меня зовут севиль")."""
+    i = 0
+    while i < len(chain):
+        if _is_cap(chain[i].group()) or not _lower_nameish(chain[i].group()):
+            i += 1
             continue
-        latin = low.isascii()
-        stem = low
-        if len(low) >= 5 and low[-1] in "аяыиеоуюйьaeiouy":
-            stem = low[:-1]
-        body = "".join(f"[{_CLASS[c]}]" if c in _CLASS else re.escape(c) for c in stem)
-        if latin:
-            tail = "[a-z]{0,3}"
-        elif len(stem) >= 4:
-            tail = f"[{LO}]{{0,5}}"
-        else:
-            tail = f"(?:а|у|ом|ым|е|ой|{KK_CASE})?"
-        alternatives.append(body + tail)
-    if not alternatives:
-        return None
-    alternatives.sort(key=len, reverse=True)
-    return re.compile(rf"(?<![\w{UP}{LO}])(?:{'|'.join(alternatives)})(?![\w{UP}{LO}])", re.IGNORECASE)
+        j = i
+        while j < len(chain) and not _is_cap(chain[j].group()) and _lower_nameish(chain[j].group()):
+            j += 1
+        run = [m.group() for m in chain[i:j]]
+        words = [w for w in run if not _is_initial(w)]
+        infos = [names.word_info(w) for w in words]
+        strong = sum(1 for f in infos if (f.listed and not f.common) or f.patronymic)
+        known = sum(1 for f in infos if f.first or f.surname or f.patronymic)
+        initials = len(run) - len(words)
+        before = text[max(0, chain[i].start() - 30) : chain[i].start()]
+        found = False
+        if words and all(f.famous for f in infos):
+            found = False
+        elif len(words) >= 2 and strong >= 1 and known == len(words):
+            found = True
+        elif initials and words and any(f.surname for f in infos) and _is_initial(run[-1]):
+            found = True
+        elif words and _INTRO.search(before) and any(not f.common for f in infos):
+            found = True
+        if found and len(run) <= 4:
+            start, end = chain[i].start(), chain[j - 1].end()
+            yield Finding("person", start, end, text[start:end])
+        i = j
+
+
+@functools.lru_cache(maxsize=8192)
+def _lower_nameish(word: str) -> bool:
+    if word in _NOT_NAMES or len(word) < 2:
+        return False
+    if _is_initial(word):
+        return bool(re.fullmatch(rf"[{LO}a-z]\.\s?[{LO}a-z]\.", word))
+    if len(word) < 3:
+        return False
+    info = names.word_info(word)
+    return info.first or info.surname or info.patronymic
+
+
+# --- names known beforehand or found elsewhere in the entry ------------------------------------------
+
+_SKIP_NAME_PARTS = frozenset({"улы", "ұлы", "кызы", "қызы", "оглы", "uly", "kyzy"})
+_NAME_PART = re.compile(rf"[{_WORD_CHARS}]+(?:-[{_WORD_CHARS}]+)*")
+
+
+def _known_stems(known_names: Sequence[str]) -> dict[str, bool]:
+    """Stem keys of the parts of the known names, each with whether it is also an ordinary word."""
+    stems: dict[str, bool] = {}
+    for name in known_names:
+        for part in _NAME_PART.findall(name):
+            if len(part) < 2 or part.lower() in _SKIP_NAME_PARTS or part.lower() in _NOT_NAMES:
+                continue
+            info = names.word_info(part)
+            if info.famous:
+                continue
+            stems[names.stem_key(part)] = info.common
+    return stems
 
 
 def _find_known_names(text: str, known_names: Sequence[str]) -> Iterator[Finding]:
-    for name in known_names:
-        pattern = _known_name_pattern(name.strip())
-        if pattern is None:
+    stems = _known_stems(known_names)
+    if not stems:
+        return
+    for m in _NAME_PART.finditer(text):
+        word = m.group()
+        for stem, common in stems.items():
+            if not names.matches_known(word, stem):
+                continue
+            before = text[max(0, m.start() - 3) : m.start()]
+            if _is_cap(word):
+                # "Жеңіс күні" opens a sentence: a name that is also a word counts there only beside a name.
+                if common and _starts_sentence(before) and not _next_is_name(text, m.end()):
+                    continue
+            elif common or len(stem) < 4 or names.word_info(word).common:
+                # Names are written with a capital; a lowercase "роза" or "ли" is an ordinary word.
+                continue
+            yield Finding("person", m.start(), m.end(), word)
+            break
+
+
+def _next_is_name(text: str, at: int) -> bool:
+    m = _TOKEN.match(text, at + 1) if text[at : at + 1] == " " else None
+    return bool(m and _is_cap(m.group()) and names.is_name_like(m.group()))
+
+
+def names_in(findings: Sequence[Finding]) -> list[str]:
+    """The words of the persons found, to look for everywhere else in the entry."""
+    found: list[str] = []
+    for f in findings:
+        if f.kind != "person":
             continue
-        for m in pattern.finditer(text):
-            # Names are written with a capital; a lowercase match is an ordinary word ("роза", "мадина").
-            if m.group()[0].isupper():
-                yield Finding("person", m.start(), m.end(), m.group())
+        for part in _NAME_PART.findall(f.text):
+            if len(part) >= 3 and part.lower() not in _NOT_NAMES and names.is_name_like(part):
+                found.append(part)
+    return found
 
 
 # --- assembling --------------------------------------------------------------------------------------
@@ -591,23 +753,49 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     return sorted(chosen, key=lambda f: f.start)
 
 
-def find_pii(text: str, language: str, known_names: Sequence[str] = ()) -> list[Finding]:
-    """Find spans that identify a person, sorted by start and not overlapping."""
+def _rule_findings(text: str) -> list[Finding]:
     # Rules run for every language: Kazakh texts use Russian abbreviations and the reverse.
-    findings: list[Finding] = [
+    return [
         *_find_iin(text),
         *_find_email(text),
+        *_find_handle(text),
         *_find_phone(text),
         *_find_id_document(text),
+        *_find_numbers(text),
+        *_find_birth_date(text),
         *_find_address(text),
         *_find_location(text),
         *_find_organization(text),
-        *_find_known_names(text, known_names),
         *_find_person_by_shape(text),
     ]
+
+
+def _assemble(text: str, findings: list[Finding]) -> list[Finding]:
     findings = [f for f in findings if f.end > f.start]
     merged = [_with_initials(f, text) for f in _merge_same_kind(findings, text)]
     return _resolve_overlaps(_merge_same_kind(merged, text))
+
+
+def find_pii(text: str, language: str, known_names: Sequence[str] = ()) -> list[Finding]:
+    """Find spans that identify a person, sorted by start and not overlapping.
+
+    Every name found in the text is then looked for again everywhere in it, in any case form and
+    spelling, as the known names (the member's name from the booking) are.
+    """
+    return find_pii_in_texts([text], language, known_names)[0]
+
+
+def find_pii_in_texts(
+    texts: Sequence[str], language: str, known_names: Sequence[str] = ()
+) -> list[list[Finding]]:
+    """Find what identifies a person in the texts of one entry (question, answer): a name found in one
+    is looked for in all of them."""
+    found = [_rule_findings(text) for text in texts]
+    everyone = [*known_names, *(n for findings in found for n in names_in(findings))]
+    return [
+        _assemble(text, [*findings, *_find_known_names(text, everyone)])
+        for text, findings in zip(texts, found, strict=True)
+    ]
 
 
 _SCHOOL_WORDS = re.compile(r"школ|гимназ|лице|мектеп|мектеб|\bСОШ|\bОСШ|\bСШ|\bНИШ", re.IGNORECASE)
