@@ -256,8 +256,14 @@ _DATE_RX = re.compile(rf"(?<![\d.])(?:{_DATE})(?![\d])", re.IGNORECASE)
 
 def _find_birth_date(text: str) -> Iterator[Finding]:
     for m in _DATE_RX.finditer(text):
-        around = text[max(0, m.start() - 40) : m.start()] + " | " + text[m.end() : m.end() + 25]
-        if _BIRTH_WORD.search(around):
+        # The birth word belongs to this date when no other number stands between them.
+        before = text[max(0, m.start() - 40) : m.start()]
+        words_before = list(_BIRTH_WORD.finditer(before))
+        after = text[m.end() : m.end() + 25]
+        word_after = _BIRTH_WORD.search(after)
+        if (words_before and not re.search(r"\d", before[words_before[-1].end() :])) or (
+            word_after and not re.search(r"\d", after[: word_after.start()])
+        ):
             yield _trimmed("birth_date", text, m.start(), m.end())
 
 
@@ -320,13 +326,13 @@ def _find_id_document(text: str) -> Iterator[Finding]:
 
 _HOUSE = (
     r"(?:,?\s*(?:д\.|дом|үй)\s*\d+[а-яa-z]?(?:/\d+)?)?"
-    r"(?:,?\s*\d+[а-яa-z]?(?:/\d+)?(?:\s?-\s?(?:үй|ші\s+үй))?)?"
+    r"(?:,?\s*\d+[а-яa-z]?(?:[/-]\d+)?(?:\s?-?\s?(?:үй\w*|ші\s+үй\w*))?)?"
     r"(?:,?\s*(?:корп\.|корпус)\s*\d+)?"
-    r"(?:,?\s*(?:кв\.|квартира|пәтер)\s*\d+|,?\s*\d+\s?-?\s?пәтер)?"
+    r"(?:,?\s*(?:кв\.|квартира|пәтер|apartment|apt\.?|flat)\s*\d+|,?\s*\d+\s?-?\s?пәтер\w*)?"
 )
 _STREET_NAME = (
     rf"(?:(?:{CAP}|\d+(?:-[{LO}]+)?|[{UP}]\.)"
-    rf"(?:\s+(?:хан[а-я]*|батыр[а-я]*|би|ата|ана)(?=[\s,.]))?)"
+    rf"(?:\s+(?:хан[а-я]*|батыр[а-я]*|би|ата|ана|жолы)(?=[\s,.]))?)"
 )
 _RU_STREET = (
     r"(?:ул\.?|улиц[аеуыи]|пр\.|пр-т|просп\.|проспект\w*|мкр\.?|мкрн\.?|мкр-н|микрорайон\w*|"
@@ -346,8 +352,15 @@ _BARE_HOUSE = re.compile(
 )
 
 
+_EN_ADDRESS = re.compile(
+    r"(?<![\w-])\d{1,4}[a-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Lane|Boulevard|"
+    r"Prospect|Avenue)(?:,?\s*(?:apartment|apt\.?|flat)\s*\d+)?"
+    r"|(?<!\w)(?:ul\.|ulitsa|ulica|pr\.|prospekt|mkr\.?|mikroraion)\s*[A-Z][a-z]+(?:,?\s*(?:d\.|dom)?\s*\d+[a-z]?(?:,?\s*(?:kv\.|apartment)\s*\d+)?)?"
+)
+
+
 def _find_address(text: str) -> Iterator[Finding]:
-    for rx in (_RU_ADDRESS, _KK_ADDRESS, _KK_NUMBERED_STREET, _BARE_HOUSE):
+    for rx in (_RU_ADDRESS, _KK_ADDRESS, _KK_NUMBERED_STREET, _BARE_HOUSE, _EN_ADDRESS):
         for m in rx.finditer(text):
             yield _trimmed("address", text, m.start(), m.end())
 
@@ -356,18 +369,44 @@ def _find_address(text: str) -> Iterator[Finding]:
 
 # Villages identify a school (often the only one there); cities do not, so "г. Павлодар" is left alone.
 _RU_VILLAGE = re.compile(
-    rf"{_B}(?:с\.|сел[оауе]|селом|пос\.|п\.|пгт\.?|посёл\w*|посел\w*|аул\w*|ауыл\w*|станци[яи]|ст-ца|"
-    rf"станиц\w*|кент\w*)\s*(?:{CAP})(?:[\s-]{CAP})?"
+    rf"{_B}(?:с\.|сел[оауе]|селом|пос\.|п\.|пгт\.?|посёл\w*|посел\w*|аул[аеу]?|аулом|станци[яи]|ст-ца|"
+    rf"станиц\w*|деревн\w*|хутор\w*)\s*(?:{CAP})(?:[\s-]{CAP})?"
 )
 _KK_VILLAGE = re.compile(
     rf"{_B}(?:{CAP})(?:\s{CAP})?\s+(?:ауыл\w*|селос\w*|кент\w*|ауылдық\s+округ\w*|а/о|с/о)"
 )
 
 
+_LAT_VILLAGE = re.compile(
+    r"(?<![\w-])(?:(?:[Ss]el[oaeu]|[Ss]elom|[Pp]os[eyo]?l[eo]?k\w*|[Aa]ul[aeu]?|(?:the\s+)?[Vv]illage\s+of|"
+    r"[Ss]ettlement\s+of)\s+[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)?"
+    r"|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s+(?:auyl\w*|village|aul))(?![\w])"
+)
+# "Көктал ауылындағы": the possessive ending of "ауыл" says that the word before it is the village's name.
+_KK_VILLAGE_LOWER = re.compile(
+    rf"(?<![\w{UP}{LO}])([{LO}]{{3,}})\s+ауыл(?:ы|ында|ындағы|ынан|ына|ының|ында|ындa)(?![{LO}])"
+)
+_NOT_VILLAGE_NAMES = frozenset(
+    """
+    біздің сіздің менің оның олардың сол осы бұл мына туған шағын үлкен кіші кішкентай көрші әр бір басқа қай
+    қандай барлық әкемнің анамның өз өзінің жақын алыс шекаралас аудан аудандағы облыс облысы ауданы қала
+    қаласы ескі жаңа жақтағы туып өскен өскен кейін соң дейін бастап арқылы және мен
+    """.split()
+)
+
+
 def _find_location(text: str) -> Iterator[Finding]:
-    for rx in (_RU_VILLAGE, _KK_VILLAGE):
+    for rx in (_RU_VILLAGE, _KK_VILLAGE, _LAT_VILLAGE):
         for m in rx.finditer(text):
-            yield _trimmed("location", text, m.start(), m.end())
+            if m.group().split()[0].lower() not in _NOT_VILLAGE_NAMES:
+                yield _trimmed("location", text, m.start(), m.end())
+    for m in _KK_VILLAGE_LOWER.finditer(text):
+        words = m.group(1).split()
+        while words and words[0] in _NOT_VILLAGE_NAMES:
+            words = words[1:]
+        if words and not any(w in _NOT_VILLAGE_NAMES for w in words):
+            start = m.end(1) - len(" ".join(words))
+            yield _trimmed("location", text, start, m.end())
 
 
 # --- organisations -----------------------------------------------------------------------------------
@@ -388,7 +427,7 @@ _KK_INST = (
     r"(?:[Мм]ектеп[а-яәғқңөұүһі]*(?:-(?:гимназия|лицей|интернат|балабақша)[а-яәғқңөұүһі]*)?|"
     r"[Мм]ектебі[а-яәғқңөұүһі]*|[Гг]имназия[а-яәғқңөұүһі]*|[Лл]ицей[а-яәғқңөұүһі]*|"
     r"[Кк]олледж[а-яәғқңөұүһі]*|[Кк]олледжі[а-яәғқңөұүһі]*|[Бб]алабақша[а-яәғқңөұүһі]*|"
-    r"[Бб]өбекжай[а-яәғқңөұүһі]*|[Уу]ниверситет[а-яәғқңөұүһі]*|[Ии]нтернат[а-яәғқңөұүһі]*)"
+    r"[Бб]өбекжай(?:-балабақша)?[а-яәғқңөұүһі]*|[Уу]ниверситет[а-яәғқңөұүһі]*|[Ии]нтернат[а-яәғқңөұүһі]*)"
 )
 # Adjectives before an institution ("Общеобразовательная школа"), not "нашей" or "этой": they name nothing.
 _ADJ = (
@@ -396,15 +435,53 @@ _ADJ = (
     rf"(?:ая|яя|ый|ий|ой|ое|ее|ей|ого|его|ому|ему|ым|им|ом|ем|ую|юю|ых|их|ыми|ими))"
 )
 _NUMBER_MARK = r"(?:№|N|No\.?)\s?\d{1,4}(?:\s?[«\"]?[А-Яа-яA-Za-z][»\"]?(?![\w]))?"
-_NAMED_AFTER = rf"(?:имени|им\.)\s*(?:[{UP}]\.\s?){{0,2}}{CAP}(?:\s+{CAP})?"
+_TITLE = r"(?:академика|профессора|героя|поэта|писателя|акына|батыра|генерала|космонавта)"
+_NAMED_AFTER = rf"(?:имени|им\.)\s*(?:{_TITLE}\s+)?(?:[{UP}]\.\s?){{0,2}}{CAP}(?:\s+{CAP})?"
+_PURPOSE = rf"(?:\s+(?:для|с|по|при)(?:\s+[{LO}]+){{1,5}}?)"
 _RU_ORG = re.compile(
     rf"{_B}(?:{_ADJ}\s+){{0,3}}{_RU_INST}(?:\s+{_ADJ}){{0,2}}"
-    rf"(?:\s*(?:{_NUMBER_MARK}(?:\s*{_QUOTED})?(?:\s*{_NAMED_AFTER})?|{_QUOTED}(?:\s*{_NAMED_AFTER})?|{_NAMED_AFTER}))"
+    rf"(?:{_PURPOSE}?\s*(?:{_NUMBER_MARK}(?:\s*{_QUOTED})?(?:\s*{_NAMED_AFTER})?|{_QUOTED}(?:\s*{_NAMED_AFTER})?|{_NAMED_AFTER}))"
+)
+# "Костанайского гуманитарного колледжа": a capitalised adjective (of a place) names a college.
+_RU_ORG_PLACE_ADJ = re.compile(
+    rf"{_B}(?=[{UP}]){_ADJ}(?:\s+{_ADJ}){{0,3}}\s+(?:университет|колледж|институт|академи|консерватори)[{LO}]*"
+    rf"(?:\s*{_NAMED_AFTER})?"
+)
+_KK_ORG_PLACE_ADJ = re.compile(
+    rf"{_B}{CAP}(?:\s+[{LO}]+(?:лық|лік|тық|тік|дық|дік|ғы|гі|қы|кі)){{1,3}}\s+"
+    rf"(?:колледж|университет|институт|академия|жоғары\s+колледж)[{LO}]*"
+)
+# "Абай атындағы ҚазҰПУ-да": a university by its acronym after the name it bears.
+_KK_ORG_ACRONYM = re.compile(
+    rf"{_B}(?:{CAP}\s+){{1,3}}атындағы\s+(?=[{UP}{LO}]*[{UP}][{LO}]*[{UP}])[{UP}][{UP}{LO}]{{1,10}}(?:-[{LO}]+)?"
+)
+_NIS = re.compile(rf"{_B}(?:НИШ|NIS)\s+[{UP}A-Z]{{2,4}}(?![\w])")
+_LEGAL_AFTER = re.compile(rf"{_QUOTED}\s*{_LEGAL_FORM}(?:-[{LO}]+)?(?![\w])")
+_LEGAL_UNQUOTED = re.compile(
+    rf"(?<![\w{UP}{LO}])(?:ТОО|ЖШС|LLP|TOO)\s+(?:{CAP}|{LCAP})(?:\s+(?:{CAP}|{LCAP}|[A-Z]{{2,4}}|[{UP}]{{2,4}})){{0,3}}"
+)
+_LAT_INST = (
+    r"(?:shkol\w*|gimnazi\w*|gimnaziy\w*|litse[iy]\w*|litse\w*|kolledzh\w*|yasli-sad\w*|yasli\w*|"
+    r"detsk\w*\s+sad\w*|mektep\w*|mektebi\w*|balabaksha\w*|balabaqsha\w*|bobekzhai\w*)"
+    r"(?:-(?:gimnazi|litse|internat|sad|balabaksha|balabaqsha)\w*)?"
+)
+_LAT_ORG = re.compile(
+    rf"(?<![\w-]){_LAT_INST}\s*(?:№|No\.?|N|#)\s?\d{{1,4}}(?:\s*{_QUOTED})?"
+    rf"|(?:№|No\.?|#)\s?\d{{1,4}}\s*-?\s*{_LAT_INST}"
+    rf"|{_QUOTED}\s+{_LAT_INST}",
+    re.IGNORECASE,
+)
+_EN_NAMED_ORG = re.compile(
+    r"(?<![\w.])(?:(?:[A-Z]\.\s?){1,3}\s?)?(?:[A-Z][a-z]+(?:-[A-Z]?[a-z]+)?\s+){1,4}"
+    r"(?:School|Lyceum|Gymnasium|College|University|Kindergarten|Institute|Academy|Center|Centre)(?![\w])"
+)
+_EN_STOP = frozenset(
+    "The A An Our My Your This That Their His Her At In Of To For Public Secondary High".split()
 )
 _KK_WORD = rf"[{LO}]+"
 _KK_ORG_NUMBER = re.compile(
     rf"(?<![\w{UP}{LO}])(?:(?:{CAP}\s+){{1,3}}атындағы\s+)?"
-    rf"(?:(?:№\s?\d{{1,4}}|\d{{1,4}}\s?-\s?(?:ші|шы|і|ы)?)\s*(?:{_KK_WORD}\s+){{0,5}}?|\d{{1,4}}\s)"
+    rf"(?:(?:№\s?\d{{1,4}}|\d{{1,4}}\s?-\s?(?:ші|шы|і|ы)?)\s*(?:{_QUOTED}\s*)?(?:{_KK_WORD}\s+){{0,5}}?|\d{{1,4}}\s)"
     rf"{_KK_INST}"
 )
 _EN_ORG = re.compile(
@@ -418,9 +495,30 @@ _KK_ORG_NAMED = re.compile(
 
 
 def _find_organization(text: str) -> Iterator[Finding]:
-    for rx in (_LEGAL, _RU_ORG, _KK_ORG_NUMBER, _KK_ORG_NAMED, _EN_ORG):
+    for rx in (
+        _LEGAL,
+        _RU_ORG,
+        _KK_ORG_NUMBER,
+        _KK_ORG_NAMED,
+        _EN_ORG,
+        _RU_ORG_PLACE_ADJ,
+        _KK_ORG_PLACE_ADJ,
+        _KK_ORG_ACRONYM,
+        _NIS,
+        _LEGAL_AFTER,
+        _LEGAL_UNQUOTED,
+        _LAT_ORG,
+    ):
         for m in rx.finditer(text):
             yield _trimmed("organization", text, m.start(), m.end())
+    for m in _EN_NAMED_ORG.finditer(text):
+        start = m.start()
+        words = m.group().split()
+        while words and words[0] in _EN_STOP:
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else m.end()
+            words = words[1:]
+        if len(words) >= 2:
+            yield _trimmed("organization", text, start, m.end())
 
 
 # --- persons -----------------------------------------------------------------------------------------
@@ -440,7 +538,8 @@ _NOT_NAMES = frozenset(
     жұбайым күйеуім әйелім меңгеруші меңгерушісі орынбасары басшы басшысы төраға
     приказ приказом заявление статья согласно также однако но и а или если когда после
     школа гимназия лицей колледж университет
-    hello dear my i we the mr mrs ms dr director teacher principal colleague prof
+    тегім атым аты есімім фамилия имя зовут
+    hello dear my i i'm we the mr mrs ms dr director teacher principal colleague prof
     """.split()
 )
 # What comes right before a name when a text introduces or cites a person.
@@ -586,6 +685,10 @@ def _persons_in_chain(text: str, chain: list[re.Match[str]]) -> Iterator[Finding
         is_person = True
     elif _introduces_person(before):
         is_person = True
+    elif len(names_) == 1 and not mid_sentence and len(names_[0]) >= 4:
+        # "Aigerim from our school agrees": a first name of the list that is no ordinary word.
+        info = names.word_info(names_[0])
+        is_person = info.listed and not (info.common or info.famous or info.surname)
     elif len(names_) == 1 and mid_sentence:
         # A lone surname or first name in mid-sentence ("приказ подписал Оспанов", "спросите Айгерим").
         info = names.word_info(names_[0])
@@ -701,7 +804,14 @@ def names_in(findings: Sequence[Finding]) -> list[str]:
 # --- assembling --------------------------------------------------------------------------------------
 
 _TRAILING = " \t\n,.;:)("
-_PRIORITY = {kind: i for i, kind in enumerate(("iin", "email", "phone", "id_document", *KINDS))}
+# On a tie in length the more specific kind wins: a school's name holds a person's name ("Miras School").
+_PRIORITY = {
+    kind: i
+    for i, kind in enumerate(
+        ("iin", "bin", "email", "handle", "phone", "id_document", "number", "birth_date", "organization",
+         "address", "location", "person")
+    )
+}  # fmt: skip
 
 
 def _trimmed(kind: str, text: str, start: int, end: int) -> Finding:
