@@ -373,12 +373,12 @@ _RU_VILLAGE = re.compile(
     rf"станиц\w*|деревн\w*|хутор\w*)\s*(?:{CAP})(?:[\s-]{CAP})?"
 )
 _KK_VILLAGE = re.compile(
-    rf"{_B}(?:{CAP})(?:\s{CAP})?\s+(?:ауыл\w*|селос\w*|кент\w*|ауылдық\s+округ\w*|а/о|с/о)"
+    rf"{_B}(?:{CAP})(?:\s{CAP}|\s+жолы)?\s+(?:ауыл\w*|селос\w*|кент\w*|ауылдық\s+округ\w*|а/о|с/о)"
 )
 
 
 _LAT_VILLAGE = re.compile(
-    r"(?<![\w-])(?:(?:[Ss]el[oaeu]|[Ss]elom|[Pp]os[eyo]?l[eo]?k\w*|[Aa]ul[aeu]?|(?:the\s+)?[Vv]illage\s+of|"
+    r"(?<![\w-])(?:(?:[Ss]el[oaeu]|[Ss]elom|[Pp]os[eyo]?l[eo]?k\w*|[Aa]ul[aeu]?|[Vv]illage\s+of|"
     r"[Ss]ettlement\s+of)\s+[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)?"
     r"|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s+(?:auyl\w*|village|aul))(?![\w])"
 )
@@ -510,7 +510,12 @@ def _find_organization(text: str) -> Iterator[Finding]:
         _LAT_ORG,
     ):
         for m in rx.finditer(text):
-            yield _trimmed("organization", text, m.start(), m.end())
+            start = m.start()
+            # "Мен Әл-Фараби атындағы ...": a sentence's first word is not the organisation's.
+            first = re.match(r"\S+\s+", m.group())
+            if first and first.group().strip().lower() in _NOT_NAMES:
+                start += first.end()
+            yield _trimmed("organization", text, start, m.end())
     for m in _EN_NAMED_ORG.finditer(text):
         start = m.start()
         words = m.group().split()
