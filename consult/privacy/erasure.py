@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from consult.archive.erasure import erase_drafts_of_member
 from consult.calendar.ics import Invite, build_invite
 from consult.i18n import N_, gettext, use_locale
 from consult.mail.outbox import enqueue
@@ -128,6 +129,7 @@ async def erase_member(
         sequence = await conn.fetchval(queries.CANCEL_BOOKING, booking["id"])
         cancelled.append((booking, sequence))
     booking_ids = [r["id"] for r in await conn.fetch(queries.MEMBER_BOOKING_IDS, user_id)]
+    await erase_drafts_of_member(conn, user_id)
     await erase_bookings(conn, booking_ids)
     await conn.execute(queries.DELETE_MEMBER_MAIL, booking_ids, email)
     closed = await conn.fetch(queries.CLOSE_OPEN_QUESTIONS, user_id, list(OPEN_STATUSES))

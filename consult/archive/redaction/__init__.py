@@ -22,6 +22,7 @@ __all__ = [
     "PLACEHOLDERS",
     "Finding",
     "apply_redactions",
+    "find_names",
     "find_pii",
     "find_pii_in_texts",
     "is_valid_iin",
@@ -787,6 +788,11 @@ def _find_known_names(text: str, known_names: Sequence[str]) -> Iterator[Finding
                 continue
             yield Finding("person", m.start(), m.end(), word)
             break
+
+
+def find_names(text: str, known_names: Sequence[str]) -> list[Finding]:
+    """Only the known names, in any case form and spelling: what erasing a member takes out of a text."""
+    return _assemble(text, list(_find_known_names(text, known_names)))
 
 
 def _next_is_name(text: str, at: int) -> bool:
