@@ -49,6 +49,7 @@ ROUTE_MODULES = [
     "consult.availability.views",
     "consult.availability.picker",
     "consult.archive.views",
+    "consult.archive.editor_views",
 ]
 
 # The menu: (who sees it, route name, label); items whose route does not exist are left out.
