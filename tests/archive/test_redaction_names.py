@@ -181,3 +181,17 @@ def test_redacting_a_draft_of_two_thousand_characters_takes_under_fifty_ms_at_p9
         find_pii_in_texts([text, text[::-1][:500]], "ru", [cases[i]["member_name"]])
         times.append(time.perf_counter() - started)
     assert statistics.quantiles(times, n=20)[-1] < 0.050
+
+
+def test_published_style_answers_without_personal_data_get_no_findings() -> None:
+    # The search development set: questions and lawyers' answers in ru and kk with nobody named in them.
+    path = next((p.parent / "search_dev" / "entries.jsonl" for p in dev_files()), None)
+    if path is None or not path.exists():
+        pytest.skip("shared/data/search_dev/entries.jsonl is not there")
+    flagged = []
+    for case in load(path):
+        texts = [case.get("question", ""), case.get("answer", "")]
+        for text, found_in in zip(texts, find_pii_in_texts(texts, case.get("language", "ru")), strict=True):
+            flagged += [(case["id"], f.kind, f.text) for f in found_in]
+            assert all(text[f.start : f.end] == f.text for f in found_in)
+    assert flagged == []

@@ -197,17 +197,24 @@ def word_info(word: str) -> Word:
     return Word(first, surname, patronymic, common, famous, guessed and surname, listed_first)
 
 
-_RU_ENDINGS = frozenset(fold(e) for e in _ENDINGS)
+_RU_CASE = frozenset("а у ю е ы и ой ою ей ем ом ым им ого ому ых ую ая".split())
+_KK_CASE_FOLDED = frozenset(fold(e) for e in _ENDINGS) - _RU_CASE
 
 
 def _in_with_ending(f: str, names: frozenset[str], cyrillic: bool) -> bool:
+    """Whether a word is a listed name with a case ending: Russian endings replace a final vowel
+    ("Алии" of "Алия"), Kazakh ones follow the whole name ("Алуаға", never "алуды" of "Алуа")."""
     if f in names:
         return True
-    endings = _RU_ENDINGS if cyrillic else ENDING_KEYS
     restore = ("а", "я", "й", "ь") if cyrillic else ("a", "i")
     for cut in range(1, min(4, len(f) - 2)):
         stem, tail = f[:-cut], f[-cut:]
-        if tail in endings and (stem in names or any(stem + r in names for r in restore)):
+        if cyrillic:
+            if tail in _KK_CASE_FOLDED and stem in names:
+                return True
+            if tail in _RU_CASE and (stem in names or any(stem + r in names for r in restore)):
+                return True
+        elif tail in ENDING_KEYS and (stem in names or any(stem + r in names for r in restore)):
             return True
     return False
 
