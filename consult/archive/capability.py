@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from consult.archive import demo, jobs, openapi, views
+from consult.archive import demo, editor_views, jobs, openapi, views
 from consult.capability import Capability, NavItem
 from consult.i18n import N_
 from consult.workers import Job
 
 CAPABILITY = Capability(
     name="archive",
-    routes=[views.routes],
+    routes=[views.routes, editor_views.routes],
     jobs=[Job("archive-votes-prune", jobs.prune_votes_job, 3600.0)],
     nav=[
         NavItem("anyone", "faq-list", N_("Answers"), 20),

@@ -18,7 +18,7 @@ import asyncpg
 
 from consult import audit as audit_trail
 from consult.archive import queries as sql
-from consult.archive.redaction import Finding, find_pii, placeholder_for
+from consult.archive.redaction import Finding, find_pii_in_texts, placeholder_for
 from consult.archive.searchtext import fix_lookalikes, index_text
 from consult.archive.slug import make_slug
 from consult.errors import conflict, invalid, not_found
@@ -108,11 +108,10 @@ async def reindex(conn: asyncpg.Connection, entry_id: int, question: str, answer
 
 
 def findings_of(entry: EntryInput, names: Sequence[str]) -> list[tuple[str, Finding]]:
-    return [
-        (field, finding)
-        for field in FIELDS
-        for finding in find_pii(getattr(entry, field), entry.language, names)
-    ]
+    """The redactor's findings in question and answer; a name found in one is looked for in both."""
+    texts = [getattr(entry, field) for field in FIELDS]
+    found = find_pii_in_texts(texts, entry.language, names)
+    return [(field, finding) for field, findings in zip(FIELDS, found, strict=True) for finding in findings]
 
 
 async def store_findings(

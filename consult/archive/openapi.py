@@ -302,9 +302,13 @@ SCHEMAS: dict[str, Any] = {
                 "enum": [
                     "person",
                     "iin",
+                    "bin",
                     "phone",
                     "email",
+                    "handle",
                     "id_document",
+                    "number",
+                    "birth_date",
                     "address",
                     "organization",
                     "location",

@@ -46,9 +46,13 @@ SITEMAP_LIMIT = 50000  # the sitemap protocol's limit per file
 KIND_LABELS = {
     "person": N_("Name"),
     "iin": N_("IIN or BIN"),
+    "bin": N_("BIN"),
     "phone": N_("Phone"),
     "email": N_("Email"),
+    "handle": N_("Messenger or social account"),
     "id_document": N_("Identity document"),
+    "number": N_("Personal number (card, employee, plate)"),
+    "birth_date": N_("Date of birth"),
     "address": N_("Address"),
     "organization": N_("Organisation"),
     "location": N_("Village"),
@@ -559,6 +563,7 @@ async def _editor(
             "error": error,
             "status_label": gettext(STATUS_LABELS[entry["status"]]),
             "paragraphs": paragraphs,
+            "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
         },
         status=status,
     )
@@ -570,8 +575,9 @@ async def staff_edit(request: web.Request) -> web.Response:
     return await _editor(request, int(request.match_info["id"]))
 
 
-async def _staff_action(request: web.Request, action: Any) -> web.StreamResponse:
-    """Run one unit of work on an entry from a form; show the editor again with the error if it fails."""
+async def _staff_action(request: web.Request, action: Any, anchor: str = "") -> web.StreamResponse:
+    """Run one unit of work on an entry from a form; show the editor again with the error if it fails.
+    The editor opens again at the anchor, where staff were."""
     entry_id = int(request.match_info["id"])
     body = await _form_body(request)
     try:
@@ -582,7 +588,9 @@ async def _staff_action(request: web.Request, action: Any) -> web.StreamResponse
         if exc.status not in (400, 409):
             raise
         return await _editor(request, entry_id, _error_text(exc), exc.status)
-    raise web.HTTPSeeOther(url_for(request, "staff-archive-edit", id=entry_id))
+    raise web.HTTPSeeOther(
+        url_for(request, "staff-archive-edit", id=entry_id) + (f"#{anchor}" if anchor else "")
+    )
 
 
 @routes.post(r"/staff/archive/{id:\d{1,18}}", name="staff-archive-save")
@@ -601,7 +609,7 @@ async def staff_redaction(request: web.Request) -> web.StreamResponse:
     async def resolve(conn: Any, entry: dict[str, Any], body: dict[str, Any]) -> None:
         await _resolve(request, conn, entry, body)
 
-    return await _staff_action(request, resolve)
+    return await _staff_action(request, resolve, f"item-{request.match_info['rid']}")
 
 
 @routes.post(r"/staff/archive/{id:\d{1,18}}/publish", name="staff-archive-publish")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from consult import audit
+from consult.archive import service as archive_service
 from consult.booking import service as booking_service
 from consult.privacy import queries
 from consult.questions import service as questions_service
@@ -73,6 +74,7 @@ async def erase_member(
         raise ErasureError("not a member")
     upcoming = await booking_service.future_live_bookings_of(conn, user_id, datetime.now(UTC))
     booking_ids = [r["id"] for r in await conn.fetch(queries.MEMBER_BOOKING_IDS, user_id)]
+    await archive_service.erase_drafts_of_member(conn, user_id)
     await erase_bookings(conn, booking_ids)
     await conn.execute(queries.DELETE_MEMBER_MAIL, booking_ids, email)
     closed = await questions_service.close_for_erasure(conn, user_id)
