@@ -131,8 +131,7 @@ async def _serve(settings: Settings, demo: bool) -> int:
 
 # Python's cyclic collector runs a young pass every 700 net allocations of container objects and a
 # full pass every hundred of those; a booking allocates thousands, so a busy process spent a large share
-# of its CPU in the collector (issue 5's benchmark, alternating runs: the app's CPU per booking 0.71-0.83
-# ms with the defaults, 0.57-0.60 ms with a young pass every 20,000; bookings/s +20-35%). Reference
+# of its CPU in the collector (measured: docs/performance.md, the bookings bullet). Reference
 # counting frees almost everything anyway; the collector only finds cycles (tracebacks, frames), which
 # can wait a few more requests. The peak RSS is watched by the benchmark (<= 200 MB).
 GC_THRESHOLDS = (50_000, 20, 20)
