@@ -86,7 +86,7 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "email": "[email]",
         "id_document": "[document]",
         "address": "[address]",
-        "organization": "[organization]",
+        "organization": "[organisation]",
         "school": "[school]",
         "location": "[settlement]",
     },
