@@ -37,6 +37,7 @@ SAME_IN_BOTH = {
     "UTC",  # a name
     "ср",  # Wednesday in Kazakh (сәрсенбі) and in Russian (среда), as CLDR abbreviates them
     "сб",  # Saturday: сенбі, суббота
+    "Германия, Берлин",  # a zone: Germany and Berlin are spelled alike in Kazakh and Russian
 }
 
 

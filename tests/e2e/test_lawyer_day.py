@@ -44,7 +44,7 @@ async def test_a_lawyer_sets_hours_and_a_day_off_then_answers_the_booked_questio
 
     await page.wait_for_url("**/availability")
     await check_page(page, f"availability-{size}")
-    await page.locator("#weekly-0-weekday").select_option(label="понедельник")
+    await page.locator("#weekly-0-weekday").select_option(label="Понедельник")
     await page.locator("#weekly-0-start").fill("09:00")
     await page.locator("#weekly-0-end").fill("13:00")
     await page.get_by_label("Первый день").first.fill(day_off.isoformat())
@@ -69,7 +69,7 @@ async def test_a_lawyer_sets_hours_and_a_day_off_then_answers_the_booked_questio
     await card.get_by_text("Отметить как проведённую").click()
     await card.get_by_label("Ваш письменный ответ").fill(ANSWER)
     await check_page(page)
-    await card.get_by_role("button", name=re.compile("^(Состоялась|Проведена)$")).click()
+    await card.get_by_role("button", name=re.compile("^(Состоялась|Проведена|Завершить)$")).click()
 
     await page.wait_for_url("**/lawyer/day")
     await check_page(page)

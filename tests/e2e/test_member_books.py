@@ -63,7 +63,7 @@ async def test_a_member_books_confirms_from_the_email_moves_and_cancels(
     )
     await page.get_by_label("Ваше имя").fill("Асель Нурланова")
     await page.get_by_label("Электронная почта").fill(email)
-    await page.get_by_label("Я согласен", exact=False).check()
+    await page.get_by_label("Даю согласие", exact=False).check()
     await page.get_by_role("button", name="Записаться на консультацию").click()
 
     await page.wait_for_url(re.compile(r"/book/dismissal/done\?status=pending$"))
